@@ -1,0 +1,41 @@
+//! Command-line arguments (SPEC §8) and dispatch to the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::error::Result;
+
+/// Monthly settlement of enterprise-channel partners.
+#[derive(Debug, Parser)]
+#[command(name = "settle", version, about)]
+pub struct Args {
+    /// Pipeline config file; relative paths inside it are relative to its folder.
+    #[arg(long, global = true, default_value = "pipelines/monthly.toml")]
+    pub config: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a period's inputs and print the counts; publishes nothing.
+    Validate(crate::cmd::validate::ValidateArgs),
+}
+
+/// Sends log lines to stderr; `RUST_LOG` sets the level (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// Runs the parsed command.
+pub fn run(args: Args) -> Result<()> {
+    let config = Config::load(&args.config)?;
+    match args.command {
+        Command::Validate(a) => crate::cmd::validate::run(&config, &a),
+    }
+}

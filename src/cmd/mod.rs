@@ -1,0 +1,3 @@
+//! One module per subcommand, each an `Args` struct and a `run`.
+
+pub mod validate;

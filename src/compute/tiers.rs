@@ -1,0 +1,43 @@
+//! Ranks, tiers, the bottom streak and its action (SPEC §4).
+
+use polars::prelude::*;
+
+use super::score::pool;
+use super::{ceil_pct, floor_pct, window};
+use crate::policy::Policy;
+
+/// Adds pool_size, rank, tier, bottom_streak and action to scored partners.
+pub fn rank_and_tier(scored: LazyFrame, policy: &Policy) -> LazyFrame {
+    let keys = pool(policy);
+    let t = &policy.tiers;
+    let n = window(len(), &keys).cast(DataType::Int64);
+    // Ties share the better rank: 1 + partners with a strictly higher credit.
+    let rank = window(col("credit_score").rank(RankOptions { method: RankMethod::Min, descending: true }, None), &keys).cast(DataType::Int64);
+    let tier = when(col("rated").not())
+        .then(lit("unrated"))
+        .when(col("rank").lt_eq(ceil_pct(col("pool_size"), t.gold_pct)))
+        .then(lit("gold"))
+        .when(col("rank").lt_eq(ceil_pct(col("pool_size"), t.silver_pct)))
+        .then(lit("silver"))
+        .when(col("rank").gt(col("pool_size") - floor_pct(col("pool_size"), t.bottom_pct)))
+        .then(lit("bottom"))
+        .otherwise(lit("standard"));
+    let streak = when(col("rated").not())
+        .then(col("prev_streak"))
+        .when(col("tier").eq(lit("bottom")))
+        .then(col("prev_streak") + lit(1i64))
+        .otherwise(lit(0i64));
+    let action = when(col("bottom_streak").eq(lit(1i64)))
+        .then(lit("notice"))
+        .when(col("bottom_streak").eq(lit(2i64)))
+        .then(lit("stop_new_business"))
+        .when(col("bottom_streak").gt_eq(lit(3i64)))
+        .then(lit("stop_settlement"))
+        .otherwise(lit(NULL).cast(DataType::String));
+    let null_unless_rated = |e: Expr| when(col("rated")).then(e).otherwise(lit(NULL).cast(DataType::Int64));
+    scored
+        .with_columns([null_unless_rated(n).alias("pool_size"), null_unless_rated(rank).alias("rank")])
+        .with_column(tier.alias("tier"))
+        .with_column(streak.alias("bottom_streak"))
+        .with_column(action.alias("action"))
+}

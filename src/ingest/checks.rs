@@ -1,0 +1,263 @@
+//! The row checks of SPEC §2.1 steps 2 and 3 as polars expressions: each
+//! column gets one code expression whose `when` chain runs its checks in the
+//! spec's order, and the row's reason is the first code found, column by
+//! column. Nothing here loops over rows.
+
+use polars::prelude::*;
+
+use super::tables::{Kind, Table};
+use crate::compute::{is_in_series, one_of};
+use crate::period::Period;
+
+/// Exactly a decimal yuan amount, sign allowed so NEGATIVE_AMOUNT can follow.
+const AMOUNT_RE: &str = r"^-?[0-9]{1,16}(\.[0-9]+)?$";
+/// Exactly `YYYY-MM-DD`; calendar validity is checked by parsing.
+const DATE_RE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+/// Exactly `YYYY-MM-DD HH:MM:SS` with a space or `T`; ranges of the time
+/// fields are in the pattern because chrono accepts a leap second `:60`.
+const DATETIME_RE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$";
+
+/// What the checks need besides the table itself.
+pub struct Context {
+    /// The period being settled.
+    pub period: Period,
+    /// Product codes of the policy's catalog.
+    pub catalog: Series,
+    /// Ids of the accepted partners (empty while checking partners).
+    pub partner_ids: Series,
+}
+
+/// Name of the parsed companion column of a date, date-time or amount column.
+pub fn parsed(name: &str) -> String {
+    format!("__v_{name}")
+}
+
+fn code_col(i: usize) -> String {
+    format!("__c{i}")
+}
+
+fn null_str() -> Expr {
+    lit(NULL).cast(DataType::String)
+}
+
+fn empty(name: &str) -> Expr {
+    col(name).eq(lit(""))
+}
+
+fn date_opts(format: &str) -> StrptimeOptions {
+    StrptimeOptions { format: Some(format.into()), strict: false, exact: true, cache: false }
+}
+
+/// The parsed value of a column: fen for amounts, Date, or Datetime(ms);
+/// null where the text is not of the exact form.
+fn parse_expr(name: &str, kind: Kind) -> Option<Expr> {
+    let s = col(name);
+    let value = match kind {
+        Kind::Amount => {
+            let int = s.clone().str().extract(lit(r"^-?([0-9]+)"), 1).cast(DataType::Int64);
+            let frac = s
+                .clone()
+                .str()
+                .extract(lit(r"\.([0-9]+)$"), 1)
+                .fill_null(lit(""))
+                .str()
+                .slice(lit(0), lit(2))
+                .str()
+                .pad_end(lit(2), '0')
+                .cast(DataType::Int64);
+            when(s.str().contains(lit(AMOUNT_RE), true))
+                .then(int * lit(100i64) + frac)
+                .otherwise(lit(NULL).cast(DataType::Int64))
+        }
+        Kind::Date { .. } => when(s.clone().str().contains(lit(DATE_RE), true).and(s.clone().str().starts_with(lit("0000")).not()))
+            .then(s.str().to_date(date_opts("%Y-%m-%d")))
+            .otherwise(lit(NULL).cast(DataType::Date)),
+        Kind::DateTime { .. } => {
+            when(s.clone().str().contains(lit(DATETIME_RE), true).and(s.clone().str().starts_with(lit("0000")).not()))
+                .then(s.str().replace(lit("T"), lit(" "), true).str().to_datetime(
+                    Some(TimeUnit::Milliseconds),
+                    None,
+                    date_opts("%Y-%m-%d %H:%M:%S"),
+                    lit("raise"),
+                ))
+                .otherwise(lit(NULL).cast(DataType::Datetime(TimeUnit::Milliseconds, None)))
+        }
+        _ => return None,
+    };
+    Some(value.alias(parsed(name)))
+}
+
+/// The date part of a parsed column, for period checks.
+fn date_of(name: &str, kind: Kind) -> Expr {
+    let v = col(parsed(name));
+    if matches!(kind, Kind::DateTime { .. }) { v.dt().date() } else { v }
+}
+
+fn in_period(name: &str, kind: Kind, period: Period) -> Expr {
+    let d = date_of(name, kind);
+    d.clone().gt_eq(lit(period.start())).and(d.lt_eq(lit(period.end())))
+}
+
+/// The code of the first failing check of one column, null when it passes.
+fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
+    let missing = empty(name);
+    let chain = if kind.required() {
+        when(missing).then(lit("MISSING_FIELD"))
+    } else {
+        // An allowed empty value passes every check of its column.
+        when(missing).then(null_str())
+    };
+    let s = col(name);
+    match kind {
+        Kind::Id | Kind::Text { .. } => chain.otherwise(null_str()),
+        Kind::PartnerRef => chain
+            .when(is_in_series(s, ctx.partner_ids.clone()).not())
+            .then(lit("UNKNOWN_PARTNER"))
+            .otherwise(null_str()),
+        Kind::ProductRef => chain
+            .when(is_in_series(s, ctx.catalog.clone()).not())
+            .then(lit("UNKNOWN_PRODUCT"))
+            .otherwise(null_str()),
+        Kind::Enum(values) => {
+            chain.when(one_of(s, values).not()).then(lit("BAD_ENUM")).otherwise(null_str())
+        }
+        Kind::Date { in_period: check, .. } | Kind::DateTime { in_period: check, .. } => {
+            let chain = chain.when(col(parsed(name)).is_null()).then(lit("BAD_DATE"));
+            if check {
+                chain.when(in_period(name, kind, ctx.period).not()).then(lit("OUT_OF_PERIOD")).otherwise(null_str())
+            } else {
+                chain.otherwise(null_str())
+            }
+        }
+        Kind::Amount => chain
+            .when(col(parsed(name)).is_null())
+            .then(lit("BAD_NUMBER"))
+            .when(s.clone().str().starts_with(lit("-")))
+            .then(lit("NEGATIVE_AMOUNT"))
+            .when(s.str().extract(lit(r"\.([0-9]+)$"), 1).str().len_bytes().gt(lit(2u32)))
+            .then(lit("TOO_MANY_DECIMALS"))
+            .otherwise(null_str()),
+    }
+}
+
+/// A human sentence for a column's code.
+fn detail_expr(name: &str, code: Expr, kind: Kind, period: Period) -> Expr {
+    let value = || concat_str([lit(format!("{name} '")), col(name), lit("'")], "", false);
+    let sentence = |suffix: String| concat_str([value(), lit(suffix)], "", false);
+    let format = match kind {
+        Kind::DateTime { .. } => " is not a date-time YYYY-MM-DD HH:MM:SS",
+        _ => " is not a date YYYY-MM-DD",
+    };
+    let allowed = match kind {
+        Kind::Enum(values) => values.join(", "),
+        _ => String::new(),
+    };
+    let is = |c: &str| code.clone().eq(lit(c.to_string()));
+    when(is("MISSING_FIELD"))
+        .then(lit(format!("{name} is empty")))
+        .when(is("BAD_NUMBER"))
+        .then(sentence(" is not a number like 1234.50".into()))
+        .when(is("BAD_DATE"))
+        .then(sentence(format.into()))
+        .when(is("BAD_ENUM"))
+        .then(sentence(format!(" is not one of {allowed}")))
+        .when(is("NEGATIVE_AMOUNT"))
+        .then(sentence(" is negative".into()))
+        .when(is("TOO_MANY_DECIMALS"))
+        .then(sentence(" has more than 2 decimals".into()))
+        .when(is("UNKNOWN_PARTNER"))
+        .then(sentence(" is not an accepted partner".into()))
+        .when(is("UNKNOWN_PRODUCT"))
+        .then(sentence(" is not in the policy's catalog".into()))
+        .when(is("OUT_OF_PERIOD"))
+        .then(sentence(format!(" is outside period {period}")))
+        .otherwise(null_str())
+}
+
+/// Cross-column checks of step 3 as (code, detail) pairs, in order.
+fn cross_checks(table: &Table, period: Period) -> Vec<(Expr, &'static str, Expr)> {
+    match table.name {
+        "complaints" => vec![(
+            col(parsed("first_response_at")).lt(col(parsed("opened_at"))).fill_null(lit(false)),
+            "RESPONSE_BEFORE_OPEN",
+            concat_str(
+                [lit("first_response_at '"), col("first_response_at"), lit("' is before opened_at '"), col("opened_at"), lit("'")],
+                "",
+                false,
+            ),
+        )],
+        "deliveries" => {
+            let delivered = col("status").eq(lit("delivered"));
+            let has_date = empty("delivered_on").not();
+            let promised = in_period("promised_on", Kind::Date { required: true, in_period: false }, period);
+            let handed = in_period("delivered_on", Kind::Date { required: false, in_period: false }, period).fill_null(lit(false));
+            vec![
+                (
+                    delivered.clone().and(has_date.clone().not()),
+                    "BAD_STATUS_DATE",
+                    lit("status is 'delivered' but delivered_on is empty"),
+                ),
+                (
+                    delivered.not().and(has_date),
+                    "BAD_STATUS_DATE",
+                    concat_str([lit("delivered_on is set but status is '"), col("status"), lit("'")], "", false),
+                ),
+                (
+                    promised.or(handed).not(),
+                    "OUT_OF_PERIOD",
+                    lit(format!("neither promised_on nor delivered_on lies in period {period}")),
+                ),
+            ]
+        }
+        _ => vec![],
+    }
+}
+
+/// Reason and detail of steps 1–3 for every row, as columns `reason` and
+/// `detail` (null when the row passes), plus the parsed columns.
+pub fn reasons(frame: LazyFrame, table: &Table, ctx: &Context) -> LazyFrame {
+    let parses: Vec<Expr> = table.columns.iter().filter_map(|c| parse_expr(c.name, c.kind)).collect();
+    let codes: Vec<Expr> =
+        table.columns.iter().enumerate().map(|(i, c)| code_expr(c.name, c.kind, ctx).alias(code_col(i))).collect();
+
+    let mut reason = vec![col(super::read::PRE)];
+    let mut detail = vec![structural_detail()];
+    for (i, c) in table.columns.iter().enumerate() {
+        reason.push(col(code_col(i)));
+        detail.push(detail_expr(c.name, col(code_col(i)), c.kind, ctx.period));
+    }
+    for (cond, code, sentence) in cross_checks(table, ctx.period) {
+        reason.push(when(cond.clone()).then(lit(code)).otherwise(null_str()));
+        detail.push(when(cond).then(sentence).otherwise(null_str()));
+    }
+    let drop: Vec<String> = (0..table.columns.len()).map(code_col).collect();
+    frame
+        .with_columns(parses)
+        .with_columns(codes)
+        .with_columns([coalesce(&reason).alias("reason"), coalesce(&detail).alias("detail")])
+        .drop(cols(drop))
+}
+
+fn structural_detail() -> Expr {
+    let pre = col(super::read::PRE);
+    when(pre.clone().eq(lit("BAD_ENCODING")))
+        .then(lit("the record holds bytes that are not valid in the file's encoding"))
+        .when(pre.clone().eq(lit("BAD_QUOTING")))
+        .then(lit("text follows a closing quote, or a quote is left open at the end of the file"))
+        .when(pre.eq(lit("WRONG_FIELD_COUNT")))
+        .then(concat_str(
+            [lit("the record has "), col(super::read::NFIELDS).cast(DataType::String), lit(" fields but the header has a different number")],
+            "",
+            false,
+        ))
+        .otherwise(null_str())
+}
+
+/// The value of a column as compared by DUPLICATE_ROW: amounts as fen,
+/// date-times with a space separator, everything else as trimmed text.
+pub fn comparable(name: &str, kind: Kind) -> Expr {
+    match kind {
+        Kind::Amount | Kind::DateTime { .. } => col(parsed(name)),
+        _ => col(name),
+    }
+}

@@ -1,0 +1,19 @@
+//! `settle`: monthly settlement of a telecom operator's enterprise-channel
+//! partners. The flow is ingest (read, validate, quarantine) → compute
+//! (scores, tiers, ledger; pure frame-to-frame functions) → publish (staging,
+//! atomic rename, manifest). `../shared/SPEC.md` is the contract.
+
+pub mod cli;
+pub mod cmd;
+pub mod compute;
+pub mod config;
+pub mod error;
+pub mod ingest;
+pub mod period;
+pub mod policy;
+pub mod publish;
+
+pub use error::{Error, Result};
+
+/// The program version, part of every run_id.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

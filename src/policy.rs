@@ -1,0 +1,414 @@
+//! Effective-dated settlement policy (SPEC §9). The file layout is documented
+//! in `docs/policy.md`; every field below is required unless it says otherwise,
+//! and unknown keys are refused so that a typo never silently becomes a zero.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::period::Period;
+
+/// The four catalog categories, in the order the spec lists them.
+pub const CATEGORIES: [&str; 4] = ["basic_access", "industry_info", "platform_app", "dev_project"];
+
+/// A value per catalog category.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PerCategory {
+    /// 基础接入 products.
+    pub basic_access: i64,
+    /// 行业信息化 products.
+    pub industry_info: i64,
+    /// 平台应用 products.
+    pub platform_app: i64,
+    /// 定制开发 projects.
+    pub dev_project: i64,
+}
+
+impl PerCategory {
+    /// (category, value) pairs in spec order.
+    pub fn entries(&self) -> [(&'static str, i64); 4] {
+        [
+            ("basic_access", self.basic_access),
+            ("industry_info", self.industry_info),
+            ("platform_app", self.platform_app),
+            ("dev_project", self.dev_project),
+        ]
+    }
+}
+
+/// A value per complaint severity.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PerSeverity {
+    /// Minor complaints.
+    pub minor: i64,
+    /// Major complaints.
+    pub major: i64,
+    /// Critical complaints.
+    pub critical: i64,
+}
+
+impl PerSeverity {
+    /// (severity, value) pairs.
+    pub fn entries(&self) -> [(&'static str, i64); 3] {
+        [("minor", self.minor), ("major", self.major), ("critical", self.critical)]
+    }
+}
+
+/// A value per tier; tiers not listed get 0.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PerTier {
+    /// Gold tier.
+    #[serde(default)]
+    pub gold: i64,
+    /// Silver tier.
+    #[serde(default)]
+    pub silver: i64,
+    /// Standard tier.
+    #[serde(default)]
+    pub standard: i64,
+    /// Bottom tier.
+    #[serde(default)]
+    pub bottom: i64,
+}
+
+impl PerTier {
+    /// (tier, value) pairs.
+    pub fn entries(&self) -> [(&'static str, i64); 4] {
+        [("gold", self.gold), ("silver", self.silver), ("standard", self.standard), ("bottom", self.bottom)]
+    }
+}
+
+/// KPI weights of one partner type, integer percent summing to 100.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    /// Revenue KPI weight.
+    pub revenue: i64,
+    /// Delivery KPI weight.
+    pub delivery: i64,
+    /// Complaint KPI weight.
+    pub complaints: i64,
+    /// Response KPI weight.
+    pub response: i64,
+}
+
+/// KPI weights per partner type.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+pub struct WeightsByType {
+    /// Integrators.
+    pub SI: Weights,
+    /// Sales agents.
+    pub SA: Weights,
+}
+
+/// How partners are pooled for ranking.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolScope {
+    /// One pool per partner type.
+    National,
+    /// One pool per partner type and province.
+    Province,
+}
+
+/// Scoring parameters.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scoring {
+    /// National or per-province pools.
+    pub pool_scope: PoolScope,
+    /// Weight of this month in the credit blend, percent.
+    pub alpha_pct: i64,
+    /// Upheld complaints per customer (bp) at which the complaint KPI hits 0.
+    pub r_max_bp: i64,
+    /// Response SLA in hours per severity.
+    pub sla_hours: PerSeverity,
+    /// Monthly-score penalty per upheld complaint, bp.
+    pub penalty_bp: PerSeverity,
+    /// KPI weights per type.
+    pub weights: WeightsByType,
+}
+
+/// Tier cut-offs, integer percent.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Tiers {
+    /// Top share of a pool that is gold.
+    pub gold_pct: i64,
+    /// Top share of a pool that is gold or silver (cumulative).
+    pub silver_pct: i64,
+    /// Bottom share of a pool.
+    pub bottom_pct: i64,
+}
+
+/// Integrator revenue share.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SiRates {
+    /// Share of billed usage per category, bp.
+    pub share_bp: PerCategory,
+    /// Extra share per tier, bp.
+    #[serde(default)]
+    pub tier_uplift_bp: PerTier,
+}
+
+/// Sales-agent commission.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SaRates {
+    /// Base commission on usage per category, bp.
+    pub base_bp: PerCategory,
+    /// Sales commission on delivered contract value per category, bp.
+    pub sales_bp: PerCategory,
+    /// Service fee per distinct customer at a response KPI of 100%, fen.
+    pub fee_fen_per_customer: i64,
+    /// Reward on base + sales per tier, bp.
+    #[serde(default)]
+    pub reward_bp: PerTier,
+}
+
+/// The policy file as written.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// First period this policy applies to.
+    pub effective_from: Period,
+    /// Share of rejected rows (bp of rows read) above which a run fails.
+    pub max_reject_ratio_bp: i64,
+    /// Product code → category.
+    pub catalog: BTreeMap<String, String>,
+    /// Scoring parameters.
+    pub scoring: Scoring,
+    /// Tier cut-offs.
+    pub tiers: Tiers,
+    /// Integrator revenue share.
+    pub si: SiRates,
+    /// Sales-agent commission.
+    pub sa: SaRates,
+    /// Deduction per upheld complaint, fen.
+    pub deduction_fen: PerSeverity,
+}
+
+/// A policy with where it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedPolicy {
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// The file's bytes (they enter the run_id).
+    pub bytes: Vec<u8>,
+    /// The parsed, checked policy.
+    pub policy: Policy,
+}
+
+/// Condenses a TOML error into one line naming the line and the problem.
+pub fn toml_message(e: &toml::de::Error) -> String {
+    let what = e.message().trim().trim_end_matches('.').to_string();
+    match e.span() {
+        Some(span) => format!("{what} (at byte {} of the file)", span.start),
+        None => what,
+    }
+}
+
+impl Policy {
+    /// Parses and checks one policy's text.
+    pub fn parse(text: &str) -> std::result::Result<Policy, String> {
+        let policy: Policy = toml::from_str(text).map_err(|e| toml_message(&e))?;
+        policy.check()?;
+        Ok(policy)
+    }
+
+    fn check(&self) -> std::result::Result<(), String> {
+        let non_negative = |key: String, v: i64| {
+            if v < 0 { Err(format!("{key} is {v}, but it must not be negative")) } else { Ok(()) }
+        };
+        let pct = |key: &str, v: i64| {
+            if !(0..=100).contains(&v) { Err(format!("{key} is {v}, but it must be a percent in 0..=100")) } else { Ok(()) }
+        };
+        non_negative("max_reject_ratio_bp".into(), self.max_reject_ratio_bp)?;
+        if self.catalog.is_empty() {
+            return Err("catalog is empty".into());
+        }
+        for (product, category) in &self.catalog {
+            if !CATEGORIES.contains(&category.as_str()) {
+                return Err(format!(
+                    "catalog.{product} has category '{category}', which is not one of {}",
+                    CATEGORIES.join(", ")
+                ));
+            }
+        }
+        let s = &self.scoring;
+        pct("scoring.alpha_pct", s.alpha_pct)?;
+        if s.r_max_bp <= 0 {
+            return Err(format!("scoring.r_max_bp is {}, but it must be positive", s.r_max_bp));
+        }
+        for (name, map) in [("scoring.sla_hours", &s.sla_hours), ("scoring.penalty_bp", &s.penalty_bp), ("deduction_fen", &self.deduction_fen)] {
+            for (k, v) in map.entries() {
+                non_negative(format!("{name}.{k}"), v)?;
+            }
+        }
+        for (ty, w) in [("SI", &s.weights.SI), ("SA", &s.weights.SA)] {
+            for (k, v) in [("revenue", w.revenue), ("delivery", w.delivery), ("complaints", w.complaints), ("response", w.response)] {
+                non_negative(format!("scoring.weights.{ty}.{k}"), v)?;
+            }
+            let sum = w.revenue + w.delivery + w.complaints + w.response;
+            if sum != 100 {
+                return Err(format!("scoring.weights.{ty} sum to {sum}, but they must sum to 100"));
+            }
+        }
+        pct("tiers.gold_pct", self.tiers.gold_pct)?;
+        pct("tiers.silver_pct", self.tiers.silver_pct)?;
+        pct("tiers.bottom_pct", self.tiers.bottom_pct)?;
+        if self.tiers.silver_pct < self.tiers.gold_pct {
+            return Err(format!(
+                "tiers.silver_pct is {} but must be at least gold_pct ({}): it is cumulative",
+                self.tiers.silver_pct, self.tiers.gold_pct
+            ));
+        }
+        for (name, map) in [("si.share_bp", &self.si.share_bp), ("sa.base_bp", &self.sa.base_bp), ("sa.sales_bp", &self.sa.sales_bp)] {
+            for (k, v) in map.entries() {
+                non_negative(format!("{name}.{k}"), v)?;
+            }
+        }
+        for (name, map) in [("si.tier_uplift_bp", &self.si.tier_uplift_bp), ("sa.reward_bp", &self.sa.reward_bp)] {
+            for (k, v) in map.entries() {
+                non_negative(format!("{name}.{k}"), v)?;
+            }
+        }
+        non_negative("sa.fee_fen_per_customer".into(), self.sa.fee_fen_per_customer)
+    }
+
+    /// The catalog category of a product, if listed.
+    pub fn category(&self, product: &str) -> Option<&str> {
+        self.catalog.get(product).map(String::as_str)
+    }
+}
+
+/// Reads and checks one policy file.
+pub fn load_file(file: &Path) -> Result<LoadedPolicy> {
+    let err = |message: String| Error::Policy { file: file.to_path_buf(), message };
+    let bytes = std::fs::read(file).map_err(|e| err(format!("cannot be read: {e}")))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| err("is not UTF-8 text".into()))?;
+    let policy = Policy::parse(text).map_err(err)?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    Ok(LoadedPolicy { file: file.to_path_buf(), sha256, bytes, policy })
+}
+
+/// Loads every policy in `dir` and returns the one in force for `period`:
+/// the greatest `effective_from <= period`. Every file is checked, so a
+/// broken future policy is caught before it takes effect.
+pub fn in_force(dir: &Path, period: Period) -> Result<LoadedPolicy> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::Policy {
+        file: dir.to_path_buf(),
+        message: format!("policy folder cannot be read: {e}"),
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut best: Option<LoadedPolicy> = None;
+    let mut seen: BTreeMap<Period, PathBuf> = BTreeMap::new();
+    for file in files {
+        let loaded = load_file(&file)?;
+        let from = loaded.policy.effective_from;
+        if let Some(other) = seen.insert(from, file.clone()) {
+            return Err(Error::Policy {
+                file,
+                message: format!("effective_from {from} is also the effective_from of {}", other.display()),
+            });
+        }
+        if from <= period && best.as_ref().is_none_or(|b| b.policy.effective_from < from) {
+            best = Some(loaded);
+        }
+    }
+    best.ok_or_else(|| Error::NoPolicy { dir: dir.to_path_buf(), period: period.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REFERENCE: &str = include_str!("../pipelines/policies/2026-01.toml");
+
+    #[test]
+    fn reference_policy_holds_the_spec_values() {
+        let p = Policy::parse(REFERENCE).unwrap();
+        assert_eq!(p.effective_from.to_string(), "2026-01");
+        assert_eq!(p.max_reject_ratio_bp, 100);
+        let cat: Vec<(&str, &str)> = p.catalog.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            cat,
+            vec![
+                ("CRBT", "basic_access"),
+                ("DEVPROJ", "dev_project"),
+                ("ECOMM", "basic_access"),
+                ("EMAIL", "platform_app"),
+                ("MAS", "industry_info"),
+                ("PUSHMAIL", "platform_app"),
+                ("SWITCHBOARD", "basic_access"),
+                ("VNET", "basic_access"),
+                ("XXT", "industry_info"),
+            ]
+        );
+        let s = &p.scoring;
+        assert_eq!((s.pool_scope, s.alpha_pct, s.r_max_bp), (PoolScope::National, 50, 200));
+        assert_eq!(s.weights.SI, Weights { revenue: 30, delivery: 30, complaints: 25, response: 15 });
+        assert_eq!(s.weights.SA, Weights { revenue: 40, delivery: 20, complaints: 25, response: 15 });
+        assert_eq!(s.sla_hours, PerSeverity { minor: 24, major: 8, critical: 2 });
+        assert_eq!(s.penalty_bp, PerSeverity { minor: 0, major: 200, critical: 500 });
+        assert_eq!(p.tiers, Tiers { gold_pct: 10, silver_pct: 30, bottom_pct: 10 });
+        let cats = |a, b, c, d| PerCategory { basic_access: a, industry_info: b, platform_app: c, dev_project: d };
+        assert_eq!(p.si.share_bp, cats(5000, 7000, 7000, 8500));
+        assert_eq!(p.si.tier_uplift_bp, PerTier { gold: 200, silver: 100, ..PerTier::default() });
+        assert_eq!(p.sa.base_bp, cats(300, 500, 600, 200));
+        assert_eq!(p.sa.sales_bp, cats(800, 1000, 1200, 500));
+        assert_eq!(p.sa.fee_fen_per_customer, 200);
+        assert_eq!(p.sa.reward_bp, PerTier { gold: 1000, silver: 500, ..PerTier::default() });
+        assert_eq!(p.deduction_fen, PerSeverity { minor: 0, major: 5000, critical: 20000 });
+    }
+
+    fn broken(from: &str, to: &str) -> String {
+        assert!(REFERENCE.contains(from), "{from}");
+        Policy::parse(&REFERENCE.replacen(from, to, 1)).unwrap_err()
+    }
+
+    #[test]
+    fn weights_must_sum_to_100() {
+        let msg = broken("revenue = 30", "revenue = 31");
+        assert!(msg.contains("scoring.weights.SI sum to 101"), "{msg}");
+    }
+
+    #[test]
+    fn negative_rate_is_named() {
+        let msg = broken("dev_project = 8500", "dev_project = -1");
+        assert!(msg.contains("si.share_bp.dev_project is -1"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let msg = broken("alpha_pct = 50", "alpha_pct = 50\nalpha_percent = 50");
+        assert!(msg.contains("unknown field `alpha_percent`"), "{msg}");
+    }
+
+    #[test]
+    fn missing_value_is_named() {
+        let msg = broken("fee_fen_per_customer = 200", "");
+        assert!(msg.contains("missing field `fee_fen_per_customer`"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_category_is_named() {
+        let msg = broken("DEVPROJ = \"dev_project\"", "DEVPROJ = \"projects\"");
+        assert!(msg.contains("catalog.DEVPROJ has category 'projects'"), "{msg}");
+    }
+}

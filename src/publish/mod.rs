@@ -1,0 +1,3 @@
+//! Publish: writing datasets as Parquet that every BI reader opens.
+
+pub mod parquet;
