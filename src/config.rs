@@ -57,9 +57,14 @@ pub struct Config {
 impl Config {
     /// Reads and checks a config file.
     pub fn load(file: &Path) -> Result<Config> {
-        let err = |message: String| Error::Config { file: file.to_path_buf(), message };
-        let text = std::fs::read_to_string(file).map_err(|e| err(format!("cannot be read: {e}")))?;
-        let raw: RawConfig = toml::from_str(&text).map_err(|e| err(crate::policy::toml_message(&e)))?;
+        let err = |message: String| Error::Config {
+            file: file.to_path_buf(),
+            message,
+        };
+        let text =
+            std::fs::read_to_string(file).map_err(|e| err(format!("cannot be read: {e}")))?;
+        let raw: RawConfig =
+            toml::from_str(&text).map_err(|e| err(crate::policy::toml_message(&e, &text)))?;
         let base = file.parent().unwrap_or(Path::new("."));
         let abs = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         Ok(Config {

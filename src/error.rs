@@ -31,15 +31,26 @@ pub enum Error {
         "input {}: {counted} of {rows_read} rows rejected (not counting OUT_OF_PERIOD), above the policy's max_reject_ratio_bp = {max_bp}; nothing was published",
         file.display()
     )]
-    TooManyRejects { file: PathBuf, counted: u64, rows_read: u64, max_bp: i64 },
+    TooManyRejects {
+        file: PathBuf,
+        counted: u64,
+        rows_read: u64,
+        max_bp: i64,
+    },
 
     /// Another process holds the output root's lock.
     #[error("output root {} is locked by another run ({holder}); try again when it ends", root.display())]
     Locked { root: PathBuf, holder: String },
 
     /// The period is already published from other inputs.
-    #[error("period {period} is already published as run {published} but these inputs give run {computed}; use `settle rerun --from {period} --reason TEXT` to change published history")]
-    PublishedWithOtherInputs { period: String, published: String, computed: String },
+    #[error(
+        "period {period} is already published as run {published} but these inputs give run {computed}; use `settle rerun --from {period} --reason TEXT` to change published history"
+    )]
+    PublishedWithOtherInputs {
+        period: String,
+        published: String,
+        computed: String,
+    },
 
     /// A ledger sum does not fit Decimal(18,2).
     #[error("ledger amount for partner {partner_id} does not fit Decimal(18,2)")]
@@ -47,11 +58,18 @@ pub enum Error {
 
     /// A file operation failed.
     #[error("{action} {}: {source}", path.display())]
-    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     /// polars failed in a way the inputs do not explain.
     #[error("internal error in {context}: {source}")]
-    Polars { context: &'static str, source: polars::error::PolarsError },
+    Polars {
+        context: &'static str,
+        source: polars::error::PolarsError,
+    },
 }
 
 impl Error {
@@ -71,9 +89,16 @@ impl Error {
     }
 
     /// Wraps an I/O error with what was being done and to which path.
-    pub fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    pub fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
-        move |source| Error::Io { action, path, source }
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
     }
 
     /// Wraps a polars error with the stage it came from.

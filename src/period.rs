@@ -25,22 +25,48 @@ impl Period {
 
     /// The last day of the month (inclusive).
     pub fn end(self) -> NaiveDate {
-        self.next().start().pred_opt().expect("a month has a last day")
+        self.next()
+            .start()
+            .pred_opt()
+            .expect("a month has a last day")
     }
 
     /// The month after.
     pub fn next(self) -> Period {
-        if self.month == 12 { Period { year: self.year + 1, month: 1 } } else { Period { year: self.year, month: self.month + 1 } }
+        if self.month == 12 {
+            Period {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Period {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
     }
 
     /// The month before.
     pub fn prev(self) -> Period {
-        if self.month == 1 { Period { year: self.year - 1, month: 12 } } else { Period { year: self.year, month: self.month - 1 } }
+        if self.month == 1 {
+            Period {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Period {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
     }
 
     /// The month holding a date.
     pub fn of(date: NaiveDate) -> Period {
-        Period { year: date.year(), month: date.month() }
+        Period {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 }
 
@@ -56,7 +82,13 @@ impl FromStr for Period {
     fn from_str(s: &str) -> Result<Period, String> {
         let bad = || format!("'{s}' is not a period: expected YYYY-MM, e.g. 2026-10");
         let b = s.as_bytes();
-        if b.len() != 7 || b[4] != b'-' || !b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit()) {
+        if b.len() != 7
+            || b[4] != b'-'
+            || !b
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || c.is_ascii_digit())
+        {
             return Err(bad());
         }
         let year = s[..4].parse().map_err(|_| bad())?;
@@ -88,13 +120,27 @@ mod tests {
         assert_eq!(p.start().to_string(), "2024-02-01");
         assert_eq!(p.end().to_string(), "2024-02-29");
         assert_eq!(p.prev().to_string(), "2024-01");
-        assert_eq!("2026-12".parse::<Period>().unwrap().next().to_string(), "2027-01");
-        assert_eq!("2026-01".parse::<Period>().unwrap().prev().to_string(), "2025-12");
+        assert_eq!(
+            "2026-12".parse::<Period>().unwrap().next().to_string(),
+            "2027-01"
+        );
+        assert_eq!(
+            "2026-01".parse::<Period>().unwrap().prev().to_string(),
+            "2025-12"
+        );
     }
 
     #[test]
     fn rejects_loose_forms() {
-        for s in ["2026-9", "2026-13", "2026-00", "26-10", "2026/10", "0000-01", "2026-10-01"] {
+        for s in [
+            "2026-9",
+            "2026-13",
+            "2026-00",
+            "26-10",
+            "2026/10",
+            "0000-01",
+            "2026-10-01",
+        ] {
             assert!(s.parse::<Period>().is_err(), "{s}");
         }
     }

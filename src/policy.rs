@@ -12,7 +12,12 @@ use crate::error::{Error, Result};
 use crate::period::Period;
 
 /// The four catalog categories, in the order the spec lists them.
-pub const CATEGORIES: [&str; 4] = ["basic_access", "industry_info", "platform_app", "dev_project"];
+pub const CATEGORIES: [&str; 4] = [
+    "basic_access",
+    "industry_info",
+    "platform_app",
+    "dev_project",
+];
 
 /// A value per catalog category.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -55,7 +60,11 @@ pub struct PerSeverity {
 impl PerSeverity {
     /// (severity, value) pairs.
     pub fn entries(&self) -> [(&'static str, i64); 3] {
-        [("minor", self.minor), ("major", self.major), ("critical", self.critical)]
+        [
+            ("minor", self.minor),
+            ("major", self.major),
+            ("critical", self.critical),
+        ]
     }
 }
 
@@ -80,7 +89,12 @@ pub struct PerTier {
 impl PerTier {
     /// (tier, value) pairs.
     pub fn entries(&self) -> [(&'static str, i64); 4] {
-        [("gold", self.gold), ("silver", self.silver), ("standard", self.standard), ("bottom", self.bottom)]
+        [
+            ("gold", self.gold),
+            ("silver", self.silver),
+            ("standard", self.standard),
+            ("bottom", self.bottom),
+        ]
     }
 }
 
@@ -211,10 +225,13 @@ pub struct LoadedPolicy {
 }
 
 /// Condenses a TOML error into one line naming the line and the problem.
-pub fn toml_message(e: &toml::de::Error) -> String {
+pub fn toml_message(e: &toml::de::Error, text: &str) -> String {
     let what = e.message().trim().trim_end_matches('.').to_string();
     match e.span() {
-        Some(span) => format!("{what} (at byte {} of the file)", span.start),
+        Some(span) => format!(
+            "{what} (line {})",
+            text[..span.start.min(text.len())].matches('\n').count() + 1
+        ),
         None => what,
     }
 }
@@ -222,17 +239,25 @@ pub fn toml_message(e: &toml::de::Error) -> String {
 impl Policy {
     /// Parses and checks one policy's text.
     pub fn parse(text: &str) -> std::result::Result<Policy, String> {
-        let policy: Policy = toml::from_str(text).map_err(|e| toml_message(&e))?;
+        let policy: Policy = toml::from_str(text).map_err(|e| toml_message(&e, text))?;
         policy.check()?;
         Ok(policy)
     }
 
     fn check(&self) -> std::result::Result<(), String> {
         let non_negative = |key: String, v: i64| {
-            if v < 0 { Err(format!("{key} is {v}, but it must not be negative")) } else { Ok(()) }
+            if v < 0 {
+                Err(format!("{key} is {v}, but it must not be negative"))
+            } else {
+                Ok(())
+            }
         };
         let pct = |key: &str, v: i64| {
-            if !(0..=100).contains(&v) { Err(format!("{key} is {v}, but it must be a percent in 0..=100")) } else { Ok(()) }
+            if !(0..=100).contains(&v) {
+                Err(format!("{key} is {v}, but it must be a percent in 0..=100"))
+            } else {
+                Ok(())
+            }
         };
         non_negative("max_reject_ratio_bp".into(), self.max_reject_ratio_bp)?;
         if self.catalog.is_empty() {
@@ -249,20 +274,34 @@ impl Policy {
         let s = &self.scoring;
         pct("scoring.alpha_pct", s.alpha_pct)?;
         if s.r_max_bp <= 0 {
-            return Err(format!("scoring.r_max_bp is {}, but it must be positive", s.r_max_bp));
+            return Err(format!(
+                "scoring.r_max_bp is {}, but it must be positive",
+                s.r_max_bp
+            ));
         }
-        for (name, map) in [("scoring.sla_hours", &s.sla_hours), ("scoring.penalty_bp", &s.penalty_bp), ("deduction_fen", &self.deduction_fen)] {
+        for (name, map) in [
+            ("scoring.sla_hours", &s.sla_hours),
+            ("scoring.penalty_bp", &s.penalty_bp),
+            ("deduction_fen", &self.deduction_fen),
+        ] {
             for (k, v) in map.entries() {
                 non_negative(format!("{name}.{k}"), v)?;
             }
         }
         for (ty, w) in [("SI", &s.weights.SI), ("SA", &s.weights.SA)] {
-            for (k, v) in [("revenue", w.revenue), ("delivery", w.delivery), ("complaints", w.complaints), ("response", w.response)] {
+            for (k, v) in [
+                ("revenue", w.revenue),
+                ("delivery", w.delivery),
+                ("complaints", w.complaints),
+                ("response", w.response),
+            ] {
                 non_negative(format!("scoring.weights.{ty}.{k}"), v)?;
             }
             let sum = w.revenue + w.delivery + w.complaints + w.response;
             if sum != 100 {
-                return Err(format!("scoring.weights.{ty} sum to {sum}, but they must sum to 100"));
+                return Err(format!(
+                    "scoring.weights.{ty} sum to {sum}, but they must sum to 100"
+                ));
             }
         }
         pct("tiers.gold_pct", self.tiers.gold_pct)?;
@@ -274,17 +313,27 @@ impl Policy {
                 self.tiers.silver_pct, self.tiers.gold_pct
             ));
         }
-        for (name, map) in [("si.share_bp", &self.si.share_bp), ("sa.base_bp", &self.sa.base_bp), ("sa.sales_bp", &self.sa.sales_bp)] {
+        for (name, map) in [
+            ("si.share_bp", &self.si.share_bp),
+            ("sa.base_bp", &self.sa.base_bp),
+            ("sa.sales_bp", &self.sa.sales_bp),
+        ] {
             for (k, v) in map.entries() {
                 non_negative(format!("{name}.{k}"), v)?;
             }
         }
-        for (name, map) in [("si.tier_uplift_bp", &self.si.tier_uplift_bp), ("sa.reward_bp", &self.sa.reward_bp)] {
+        for (name, map) in [
+            ("si.tier_uplift_bp", &self.si.tier_uplift_bp),
+            ("sa.reward_bp", &self.sa.reward_bp),
+        ] {
             for (k, v) in map.entries() {
                 non_negative(format!("{name}.{k}"), v)?;
             }
         }
-        non_negative("sa.fee_fen_per_customer".into(), self.sa.fee_fen_per_customer)
+        non_negative(
+            "sa.fee_fen_per_customer".into(),
+            self.sa.fee_fen_per_customer,
+        )
     }
 
     /// The catalog category of a product, if listed.
@@ -295,12 +344,20 @@ impl Policy {
 
 /// Reads and checks one policy file.
 pub fn load_file(file: &Path) -> Result<LoadedPolicy> {
-    let err = |message: String| Error::Policy { file: file.to_path_buf(), message };
+    let err = |message: String| Error::Policy {
+        file: file.to_path_buf(),
+        message,
+    };
     let bytes = std::fs::read(file).map_err(|e| err(format!("cannot be read: {e}")))?;
     let text = std::str::from_utf8(&bytes).map_err(|_| err("is not UTF-8 text".into()))?;
     let policy = Policy::parse(text).map_err(err)?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    Ok(LoadedPolicy { file: file.to_path_buf(), sha256, bytes, policy })
+    Ok(LoadedPolicy {
+        file: file.to_path_buf(),
+        sha256,
+        bytes,
+        policy,
+    })
 }
 
 /// Loads every policy in `dir` and returns the one in force for `period`:
@@ -324,14 +381,20 @@ pub fn in_force(dir: &Path, period: Period) -> Result<LoadedPolicy> {
         if let Some(other) = seen.insert(from, file.clone()) {
             return Err(Error::Policy {
                 file,
-                message: format!("effective_from {from} is also the effective_from of {}", other.display()),
+                message: format!(
+                    "effective_from {from} is also the effective_from of {}",
+                    other.display()
+                ),
             });
         }
         if from <= period && best.as_ref().is_none_or(|b| b.policy.effective_from < from) {
             best = Some(loaded);
         }
     }
-    best.ok_or_else(|| Error::NoPolicy { dir: dir.to_path_buf(), period: period.to_string() })
+    best.ok_or_else(|| Error::NoPolicy {
+        dir: dir.to_path_buf(),
+        period: period.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -345,7 +408,11 @@ mod tests {
         let p = Policy::parse(REFERENCE).unwrap();
         assert_eq!(p.effective_from.to_string(), "2026-01");
         assert_eq!(p.max_reject_ratio_bp, 100);
-        let cat: Vec<(&str, &str)> = p.catalog.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let cat: Vec<(&str, &str)> = p
+            .catalog
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         assert_eq!(
             cat,
             vec![
@@ -361,20 +428,86 @@ mod tests {
             ]
         );
         let s = &p.scoring;
-        assert_eq!((s.pool_scope, s.alpha_pct, s.r_max_bp), (PoolScope::National, 50, 200));
-        assert_eq!(s.weights.SI, Weights { revenue: 30, delivery: 30, complaints: 25, response: 15 });
-        assert_eq!(s.weights.SA, Weights { revenue: 40, delivery: 20, complaints: 25, response: 15 });
-        assert_eq!(s.sla_hours, PerSeverity { minor: 24, major: 8, critical: 2 });
-        assert_eq!(s.penalty_bp, PerSeverity { minor: 0, major: 200, critical: 500 });
-        assert_eq!(p.tiers, Tiers { gold_pct: 10, silver_pct: 30, bottom_pct: 10 });
-        let cats = |a, b, c, d| PerCategory { basic_access: a, industry_info: b, platform_app: c, dev_project: d };
+        assert_eq!(
+            (s.pool_scope, s.alpha_pct, s.r_max_bp),
+            (PoolScope::National, 50, 200)
+        );
+        assert_eq!(
+            s.weights.SI,
+            Weights {
+                revenue: 30,
+                delivery: 30,
+                complaints: 25,
+                response: 15
+            }
+        );
+        assert_eq!(
+            s.weights.SA,
+            Weights {
+                revenue: 40,
+                delivery: 20,
+                complaints: 25,
+                response: 15
+            }
+        );
+        assert_eq!(
+            s.sla_hours,
+            PerSeverity {
+                minor: 24,
+                major: 8,
+                critical: 2
+            }
+        );
+        assert_eq!(
+            s.penalty_bp,
+            PerSeverity {
+                minor: 0,
+                major: 200,
+                critical: 500
+            }
+        );
+        assert_eq!(
+            p.tiers,
+            Tiers {
+                gold_pct: 10,
+                silver_pct: 30,
+                bottom_pct: 10
+            }
+        );
+        let cats = |a, b, c, d| PerCategory {
+            basic_access: a,
+            industry_info: b,
+            platform_app: c,
+            dev_project: d,
+        };
         assert_eq!(p.si.share_bp, cats(5000, 7000, 7000, 8500));
-        assert_eq!(p.si.tier_uplift_bp, PerTier { gold: 200, silver: 100, ..PerTier::default() });
+        assert_eq!(
+            p.si.tier_uplift_bp,
+            PerTier {
+                gold: 200,
+                silver: 100,
+                ..PerTier::default()
+            }
+        );
         assert_eq!(p.sa.base_bp, cats(300, 500, 600, 200));
         assert_eq!(p.sa.sales_bp, cats(800, 1000, 1200, 500));
         assert_eq!(p.sa.fee_fen_per_customer, 200);
-        assert_eq!(p.sa.reward_bp, PerTier { gold: 1000, silver: 500, ..PerTier::default() });
-        assert_eq!(p.deduction_fen, PerSeverity { minor: 0, major: 5000, critical: 20000 });
+        assert_eq!(
+            p.sa.reward_bp,
+            PerTier {
+                gold: 1000,
+                silver: 500,
+                ..PerTier::default()
+            }
+        );
+        assert_eq!(
+            p.deduction_fen,
+            PerSeverity {
+                minor: 0,
+                major: 5000,
+                critical: 20000
+            }
+        );
     }
 
     fn broken(from: &str, to: &str) -> String {
@@ -403,12 +536,18 @@ mod tests {
     #[test]
     fn missing_value_is_named() {
         let msg = broken("fee_fen_per_customer = 200", "");
-        assert!(msg.contains("missing field `fee_fen_per_customer`"), "{msg}");
+        assert!(
+            msg.contains("missing field `fee_fen_per_customer`"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn unknown_category_is_named() {
         let msg = broken("DEVPROJ = \"dev_project\"", "DEVPROJ = \"projects\"");
-        assert!(msg.contains("catalog.DEVPROJ has category 'projects'"), "{msg}");
+        assert!(
+            msg.contains("catalog.DEVPROJ has category 'projects'"),
+            "{msg}"
+        );
     }
 }

@@ -9,50 +9,108 @@ use crate::policy::Policy;
 
 /// Whether a date column lies in the period.
 pub fn in_period(date: Expr, month: &Month) -> Expr {
-    date.clone().gt_eq(lit(month.period.start())).and(date.lt_eq(lit(month.period.end())))
+    date.clone()
+        .gt_eq(lit(month.period.start()))
+        .and(date.lt_eq(lit(month.period.end())))
 }
 
 /// One row per accepted partner with its activity: revenue_fen, customers,
 /// usage_rows, delivery_rows, due, on_time, complaint_rows, within_sla,
 /// upheld, penalty_bp, deduction_fen, fraud.
 pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
-    let usage = month.usage.clone().lazy().group_by([col("partner_id")]).agg([
-        col("amount").sum().alias("revenue_fen"),
-        col("customer_id").n_unique().cast(DataType::Int64).alias("customers"),
-        len().cast(DataType::Int64).alias("usage_rows"),
-    ]);
+    let usage = month
+        .usage
+        .clone()
+        .lazy()
+        .group_by([col("partner_id")])
+        .agg([
+            col("amount").sum().alias("revenue_fen"),
+            col("customer_id")
+                .n_unique()
+                .cast(DataType::Int64)
+                .alias("customers"),
+            len().cast(DataType::Int64).alias("usage_rows"),
+        ]);
 
     let due = in_period(col("promised_on"), month).and(col("status").neq(lit("cancelled")));
-    let on_time = due.clone().and(col("status").eq(lit("delivered"))).and(col("delivered_on").lt_eq(col("promised_on")));
-    let deliveries = month.deliveries.clone().lazy().group_by([col("partner_id")]).agg([
-        len().cast(DataType::Int64).alias("delivery_rows"),
-        due.cast(DataType::Int64).sum().alias("due"),
-        on_time.fill_null(lit(false)).cast(DataType::Int64).sum().alias("on_time"),
-    ]);
+    let on_time = due
+        .clone()
+        .and(col("status").eq(lit("delivered")))
+        .and(col("delivered_on").lt_eq(col("promised_on")));
+    let deliveries = month
+        .deliveries
+        .clone()
+        .lazy()
+        .group_by([col("partner_id")])
+        .agg([
+            len().cast(DataType::Int64).alias("delivery_rows"),
+            due.cast(DataType::Int64).sum().alias("due"),
+            on_time
+                .fill_null(lit(false))
+                .cast(DataType::Int64)
+                .sum()
+                .alias("on_time"),
+        ]);
 
     let s = &policy.scoring;
     let sla_hours: Vec<(&str, i64)> = s.sla_hours.entries().to_vec();
     let sla_ms = lookup(col("severity"), &sla_hours, 0) * lit(3_600_000i64);
-    let waited_ms = col("first_response_at").cast(DataType::Int64) - col("opened_at").cast(DataType::Int64);
+    let waited_ms =
+        col("first_response_at").cast(DataType::Int64) - col("opened_at").cast(DataType::Int64);
     let within = waited_ms.lt_eq(sla_ms).fill_null(lit(false));
     let upheld = col("upheld").cast(DataType::Int64);
-    let complaints = month.complaints.clone().lazy().group_by([col("partner_id")]).agg([
-        len().cast(DataType::Int64).alias("complaint_rows"),
-        within.cast(DataType::Int64).sum().alias("within_sla"),
-        upheld.clone().sum().alias("upheld"),
-        (upheld.clone() * lookup(col("severity"), &s.penalty_bp.entries(), 0)).sum().alias("penalty_bp"),
-        (upheld * lookup(col("severity"), &policy.deduction_fen.entries(), 0)).sum().alias("deduction_fen"),
-        col("upheld").and(col("category").eq(lit("fraud"))).any(true).alias("fraud"),
-    ]);
+    let complaints = month
+        .complaints
+        .clone()
+        .lazy()
+        .group_by([col("partner_id")])
+        .agg([
+            len().cast(DataType::Int64).alias("complaint_rows"),
+            within.cast(DataType::Int64).sum().alias("within_sla"),
+            upheld.clone().sum().alias("upheld"),
+            (upheld.clone() * lookup(col("severity"), &s.penalty_bp.entries(), 0))
+                .sum()
+                .alias("penalty_bp"),
+            (upheld * lookup(col("severity"), &policy.deduction_fen.entries(), 0))
+                .sum()
+                .alias("deduction_fen"),
+            col("upheld")
+                .and(col("category").eq(lit("fraud")))
+                .any(true)
+                .alias("fraud"),
+        ]);
 
     let zero_filled = [
-        "revenue_fen", "customers", "usage_rows", "delivery_rows", "due", "on_time", "complaint_rows", "within_sla", "upheld",
-        "penalty_bp", "deduction_fen",
+        "revenue_fen",
+        "customers",
+        "usage_rows",
+        "delivery_rows",
+        "due",
+        "on_time",
+        "complaint_rows",
+        "within_sla",
+        "upheld",
+        "penalty_bp",
+        "deduction_fen",
     ];
     let on_id = |lf: LazyFrame, other: LazyFrame| {
-        lf.join(other, [col("partner_id")], [col("partner_id")], JoinArgs::new(JoinType::Left))
+        lf.join(
+            other,
+            [col("partner_id")],
+            [col("partner_id")],
+            JoinArgs::new(JoinType::Left),
+        )
     };
-    let joined = on_id(on_id(on_id(month.partners.clone().lazy().drop(cols(["line", "name"])), usage), deliveries), complaints);
+    let joined = on_id(
+        on_id(
+            on_id(
+                month.partners.clone().lazy().drop(cols(["line", "name"])),
+                usage,
+            ),
+            deliveries,
+        ),
+        complaints,
+    );
     joined.with_columns(
         zero_filled
             .iter()

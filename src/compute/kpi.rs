@@ -13,20 +13,32 @@ fn full() -> Expr {
 /// the window keys and the frame must hold only one kind of partner per pool.
 pub fn revenue(pool: &[Expr]) -> Expr {
     let n = window(len(), pool).cast(DataType::Int64);
-    let rank = col("revenue_fen").rank(RankOptions { method: RankMethod::Min, descending: false }, None);
+    let rank = col("revenue_fen").rank(
+        RankOptions {
+            method: RankMethod::Min,
+            descending: false,
+        },
+        None,
+    );
     // Min-rank counts the strictly smaller values plus one.
     let lower = window(rank, pool).cast(DataType::Int64) - lit(1i64);
-    when(n.clone().eq(lit(1i64))).then(full()).otherwise((full() * lower).floor_div(n - lit(1i64)))
+    when(n.clone().eq(lit(1i64)))
+        .then(full())
+        .otherwise((full() * lower).floor_div(n - lit(1i64)))
 }
 
 /// Delivery KPI: on-time share of due deliveries, 10000 when none is due.
 pub fn delivery() -> Expr {
-    when(col("due").eq(lit(0i64))).then(full()).otherwise((full() * col("on_time")).floor_div(col("due")))
+    when(col("due").eq(lit(0i64)))
+        .then(full())
+        .otherwise((full() * col("on_time")).floor_div(col("due")))
 }
 
 /// Complaint KPI: 10000 less the upheld rate per customer scaled by `r_max_bp`.
 pub fn complaints(r_max_bp: i64) -> Expr {
-    let customers = when(col("customers").lt(lit(1i64))).then(lit(1i64)).otherwise(col("customers"));
+    let customers = when(col("customers").lt(lit(1i64)))
+        .then(lit(1i64))
+        .otherwise(col("customers"));
     let rate = (col("upheld") * lit(100_000_000i64)).floor_div(customers * lit(r_max_bp));
     at_least_zero(full() - rate)
 }

@@ -14,11 +14,26 @@ use crate::policy::Policy;
 const DECIMAL_18_2_LIMIT: i64 = 1_000_000_000_000_000_000;
 
 /// The columns every kind of line is brought to before they are stacked.
-const LINE_COLUMNS: [&str; 8] = ["partner_id", "component", "category", "quantity", "basis", "rate_bp", "amount", "__overflow"];
+const LINE_COLUMNS: [&str; 8] = [
+    "partner_id",
+    "component",
+    "category",
+    "quantity",
+    "basis",
+    "rate_bp",
+    "amount",
+    "__overflow",
+];
 
 fn catalog_frame(policy: &Policy) -> LazyFrame {
-    let (products, categories): (Vec<&str>, Vec<&str>) = policy.catalog.iter().map(|(p, c)| (p.as_str(), c.as_str())).unzip();
-    df!("product_code" => products, "category" => categories).expect("two equal columns").lazy()
+    let (products, categories): (Vec<&str>, Vec<&str>) = policy
+        .catalog
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .unzip();
+    df!("product_code" => products, "category" => categories)
+        .expect("two equal columns")
+        .lazy()
 }
 
 fn null_of(dtype: DataType) -> Expr {
@@ -29,53 +44,87 @@ fn null_of(dtype: DataType) -> Expr {
 /// flag when `basis * rate_bp` would not fit in 64 bits.
 fn rated_line(lines: LazyFrame, component: Expr, rate: Expr) -> LazyFrame {
     lines
-        .with_columns([component.alias("component"), rate.alias("rate_bp"), null_of(DataType::Int64).alias("quantity")])
+        .with_columns([
+            component.alias("component"),
+            rate.alias("rate_bp"),
+            null_of(DataType::Int64).alias("quantity"),
+        ])
         .with_columns([
             round_bp(col("basis"), col("rate_bp")).alias("amount"),
             col("basis")
-                .gt(lit(i64::MAX / 2).floor_div(when(col("rate_bp").lt(lit(1i64))).then(lit(1i64)).otherwise(col("rate_bp"))))
+                .gt(lit(i64::MAX / 2).floor_div(
+                    when(col("rate_bp").lt(lit(1i64)))
+                        .then(lit(1i64))
+                        .otherwise(col("rate_bp")),
+                ))
                 .alias("__overflow"),
         ])
         .select(LINE_COLUMNS.map(col))
 }
 
 fn join_partner(lf: LazyFrame, partners: LazyFrame) -> LazyFrame {
-    lf.join(partners, [col("partner_id")], [col("partner_id")], JoinArgs::new(JoinType::Inner))
+    lf.join(
+        partners,
+        [col("partner_id")],
+        [col("partner_id")],
+        JoinArgs::new(JoinType::Inner),
+    )
 }
 
 /// All ledger lines of the month; `scored` is the partner frame with tier,
 /// response_kpi, customers, upheld, deduction_fen and `stop_reasons`.
 pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
-    let partners = scored.clone().select([col("partner_id"), col("partner_type"), col("tier")]);
+    let partners = scored
+        .clone()
+        .select([col("partner_id"), col("partner_type"), col("tier")]);
     let by_category = |lf: LazyFrame| {
-        lf.join(catalog_frame(policy), [col("product_code")], [col("product_code")], JoinArgs::new(JoinType::Inner))
-            .group_by([col("partner_id"), col("category")])
-            .agg([col("amount").sum().alias("basis")])
+        lf.join(
+            catalog_frame(policy),
+            [col("product_code")],
+            [col("product_code")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col("partner_id"), col("category")])
+        .agg([col("amount").sum().alias("basis")])
     };
     let is_si = col("partner_type").eq(lit("SI"));
 
     let usage = join_partner(by_category(month.usage.clone().lazy()), partners.clone());
-    let si_rate = lookup(col("category"), &policy.si.share_bp.entries(), 0) + lookup(col("tier"), &policy.si.tier_uplift_bp.entries(), 0);
+    let si_rate = lookup(col("category"), &policy.si.share_bp.entries(), 0)
+        + lookup(col("tier"), &policy.si.tier_uplift_bp.entries(), 0);
     let usage_lines = rated_line(
         usage,
-        when(is_si.clone()).then(lit("si_revenue_share")).otherwise(lit("sa_base")),
-        when(is_si.clone()).then(si_rate).otherwise(lookup(col("category"), &policy.sa.base_bp.entries(), 0)),
+        when(is_si.clone())
+            .then(lit("si_revenue_share"))
+            .otherwise(lit("sa_base")),
+        when(is_si.clone()).then(si_rate).otherwise(lookup(
+            col("category"),
+            &policy.sa.base_bp.entries(),
+            0,
+        )),
     );
 
-    let delivered = month
-        .deliveries
-        .clone()
-        .lazy()
-        .filter(col("status").eq(lit("delivered")).and(in_period(col("delivered_on"), month)));
+    let delivered = month.deliveries.clone().lazy().filter(
+        col("status")
+            .eq(lit("delivered"))
+            .and(in_period(col("delivered_on"), month)),
+    );
     let sales = join_partner(by_category(delivered), partners.clone()).filter(is_si.clone().not());
-    let sales_lines = rated_line(sales, lit("sa_sales"), lookup(col("category"), &policy.sa.sales_bp.entries(), 0));
+    let sales_lines = rated_line(
+        sales,
+        lit("sa_sales"),
+        lookup(col("category"), &policy.sa.sales_bp.entries(), 0),
+    );
 
-    let reward_basis = concat([usage_lines.clone(), sales_lines.clone()], UnionArgs::default())
-        .expect("same columns")
-        .filter(one_of(col("component"), &["sa_base", "sa_sales"]))
-        .group_by([col("partner_id")])
-        .agg([col("amount").sum().alias("basis")])
-        .with_column(null_of(DataType::String).alias("category"));
+    let reward_basis = concat(
+        [usage_lines.clone(), sales_lines.clone()],
+        UnionArgs::default(),
+    )
+    .expect("same columns")
+    .filter(one_of(col("component"), &["sa_base", "sa_sales"]))
+    .group_by([col("partner_id")])
+    .agg([col("amount").sum().alias("basis")])
+    .with_column(null_of(DataType::String).alias("category"));
     let reward_lines = rated_line(
         join_partner(reward_basis, partners),
         lit("sa_reward"),
@@ -93,7 +142,9 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
             col("customers").alias("quantity"),
             lit(0i64).alias("basis"),
             null_of(DataType::Int64).alias("rate_bp"),
-            ((col("customers") * lit(fee) * col("response_kpi") + lit(5000i64)).floor_div(lit(10000i64))).alias("amount"),
+            ((col("customers") * lit(fee) * col("response_kpi") + lit(5000i64))
+                .floor_div(lit(10000i64)))
+            .alias("amount"),
             lit(false).alias("__overflow"),
         ]);
     let deduction_lines = scored.clone().filter(col("upheld").gt(lit(0i64))).select([
@@ -107,30 +158,57 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
         lit(false).alias("__overflow"),
     ]);
 
-    let info = scored.select([col("partner_id"), col("partner_type"), col("province"), col("tier"), col("stop_reasons")]);
-    concat([usage_lines, sales_lines, reward_lines, service_lines, deduction_lines], UnionArgs::default())
-        .expect("same columns")
-        .filter(col("amount").neq(lit(0i64)))
-        .join(info, [col("partner_id")], [col("partner_id")], JoinArgs::new(JoinType::Left))
-        .with_column(when(col("stop_reasons").eq(lit(""))).then(lit("payable")).otherwise(lit("withheld")).alias("status"))
-        .sort(
-            ["partner_id", "component", "category"],
-            SortMultipleOptions::default().with_nulls_last(false).with_maintain_order(true),
-        )
-        .select([
-            col("partner_id"),
-            col("partner_type"),
-            col("province"),
-            col("component"),
-            col("category"),
-            col("quantity"),
-            col("basis"),
-            col("rate_bp"),
-            col("amount"),
-            col("tier"),
-            col("status"),
-            col("__overflow"),
-        ])
+    let info = scored.select([
+        col("partner_id"),
+        col("partner_type"),
+        col("province"),
+        col("tier"),
+        col("stop_reasons"),
+    ]);
+    concat(
+        [
+            usage_lines,
+            sales_lines,
+            reward_lines,
+            service_lines,
+            deduction_lines,
+        ],
+        UnionArgs::default(),
+    )
+    .expect("same columns")
+    .filter(col("amount").neq(lit(0i64)))
+    .join(
+        info,
+        [col("partner_id")],
+        [col("partner_id")],
+        JoinArgs::new(JoinType::Left),
+    )
+    .with_column(
+        when(col("stop_reasons").eq(lit("")))
+            .then(lit("payable"))
+            .otherwise(lit("withheld"))
+            .alias("status"),
+    )
+    .sort(
+        ["partner_id", "component", "category"],
+        SortMultipleOptions::default()
+            .with_nulls_last(false)
+            .with_maintain_order(true),
+    )
+    .select([
+        col("partner_id"),
+        col("partner_type"),
+        col("province"),
+        col("component"),
+        col("category"),
+        col("quantity"),
+        col("basis"),
+        col("rate_bp"),
+        col("amount"),
+        col("tier"),
+        col("status"),
+        col("__overflow"),
+    ])
 }
 
 /// Fails with exit 1 naming the partner when a line does not fit Decimal(18,2).
@@ -148,7 +226,12 @@ pub fn check_fits(ledger: &DataFrame) -> Result<()> {
         .limit(1)
         .collect()
         .map_err(Error::polars("checking ledger bounds"))?;
-    match bad.column("partner_id").ok().and_then(|c| c.str().ok()).and_then(|s| s.get(0).map(str::to_string)) {
+    match bad
+        .column("partner_id")
+        .ok()
+        .and_then(|c| c.str().ok())
+        .and_then(|s| s.get(0).map(str::to_string))
+    {
         Some(partner_id) => Err(Error::Overflow { partner_id }),
         None => Ok(()),
     }

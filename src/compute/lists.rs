@@ -5,11 +5,20 @@ use polars::prelude::*;
 
 /// The stop reasons of a partner, sorted and joined with `;` ("" when none).
 pub fn stop_reasons() -> Expr {
-    let code = |cond: Expr, code: &str| when(cond).then(lit(code.to_string())).otherwise(lit(NULL).cast(DataType::String));
+    let code = |cond: Expr, code: &str| {
+        when(cond)
+            .then(lit(code.to_string()))
+            .otherwise(lit(NULL).cast(DataType::String))
+    };
     // Listed in byte order so the joined string is sorted.
     concat_str(
         [
-            code(col("action").eq(lit("stop_settlement")).fill_null(lit(false)), "BOTTOM_STREAK"),
+            code(
+                col("action")
+                    .eq(lit("stop_settlement"))
+                    .fill_null(lit(false)),
+                "BOTTOM_STREAK",
+            ),
             code(col("fraud"), "FRAUD"),
             code(col("status").eq(lit("suspended")), "SUSPENDED"),
             code(col("status").eq(lit("terminated")), "TERMINATED"),
@@ -22,8 +31,12 @@ pub fn stop_reasons() -> Expr {
 
 /// One row per partner with a ledger line: gross, deductions, net, status.
 pub fn payouts(ledger: LazyFrame) -> LazyFrame {
-    let positive = when(col("amount").gt(lit(0i64))).then(col("amount")).otherwise(lit(0i64));
-    let negative = when(col("amount").lt(lit(0i64))).then(col("amount")).otherwise(lit(0i64));
+    let positive = when(col("amount").gt(lit(0i64)))
+        .then(col("amount"))
+        .otherwise(lit(0i64));
+    let negative = when(col("amount").lt(lit(0i64)))
+        .then(col("amount"))
+        .otherwise(lit(0i64));
     ledger
         .group_by([col("partner_id")])
         .agg([
@@ -52,7 +65,12 @@ pub fn payouts(ledger: LazyFrame) -> LazyFrame {
 pub fn settlement_stop(scored: LazyFrame, payouts: LazyFrame) -> LazyFrame {
     scored
         .filter(col("stop_reasons").neq(lit("")))
-        .join(payouts.select([col("partner_id"), col("net")]), [col("partner_id")], [col("partner_id")], JoinArgs::new(JoinType::Left))
+        .join(
+            payouts.select([col("partner_id"), col("net")]),
+            [col("partner_id")],
+            [col("partner_id")],
+            JoinArgs::new(JoinType::Left),
+        )
         .select([
             col("partner_id"),
             col("partner_type"),
@@ -67,13 +85,25 @@ pub fn settlement_stop(scored: LazyFrame, payouts: LazyFrame) -> LazyFrame {
 pub fn sanctions(scored: LazyFrame) -> LazyFrame {
     scored
         .filter(col("action").is_not_null())
-        .select([col("partner_id"), col("partner_type"), col("province"), col("credit_score"), col("bottom_streak"), col("action")])
+        .select([
+            col("partner_id"),
+            col("partner_type"),
+            col("province"),
+            col("credit_score"),
+            col("bottom_streak"),
+            col("action"),
+        ])
         .sort(["partner_id"], SortMultipleOptions::default())
 }
 
 /// One row per registry partner: KPIs, scores and state for the next period.
 pub fn scores(scored: LazyFrame) -> LazyFrame {
-    let only_rated = |name: &str| when(col("rated")).then(col(name)).otherwise(lit(NULL).cast(DataType::Int64)).alias(name);
+    let only_rated = |name: &str| {
+        when(col("rated"))
+            .then(col(name))
+            .otherwise(lit(NULL).cast(DataType::Int64))
+            .alias(name)
+    };
     scored
         .select([
             col("partner_id"),

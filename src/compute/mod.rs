@@ -55,18 +55,41 @@ impl Previous {
 /// Settles one month.
 pub fn settle(month: &Month, policy: &Policy, previous: &Previous) -> Result<Settlement> {
     let partners = activity::partner_activity(month, policy);
-    let scored = tiers::rank_and_tier(score::scores(partners, policy, month.period, previous.state.clone().lazy()), policy)
-        .with_column(lists::stop_reasons().alias("stop_reasons"))
+    let scored = tiers::rank_and_tier(
+        score::scores(
+            partners,
+            policy,
+            month.period,
+            previous.state.clone().lazy(),
+        ),
+        policy,
+    )
+    .with_column(lists::stop_reasons().alias("stop_reasons"))
+    .collect()
+    .map_err(Error::polars("scoring partners"))?;
+    let ledger = ledger::ledger(month, policy, scored.clone().lazy())
         .collect()
-        .map_err(Error::polars("scoring partners"))?;
-    let ledger = ledger::ledger(month, policy, scored.clone().lazy()).collect().map_err(Error::polars("building the ledger"))?;
+        .map_err(Error::polars("building the ledger"))?;
     ledger::check_fits(&ledger)?;
-    let payouts = lists::payouts(ledger.clone().lazy()).collect().map_err(Error::polars("payouts"))?;
-    let settlement_stop =
-        lists::settlement_stop(scored.clone().lazy(), payouts.clone().lazy()).collect().map_err(Error::polars("stop list"))?;
-    let sanctions = lists::sanctions(scored.clone().lazy()).collect().map_err(Error::polars("sanctions"))?;
-    let scores = lists::scores(scored.lazy()).collect().map_err(Error::polars("scores"))?;
-    Ok(Settlement { scores, ledger, payouts, sanctions, settlement_stop })
+    let payouts = lists::payouts(ledger.clone().lazy())
+        .collect()
+        .map_err(Error::polars("payouts"))?;
+    let settlement_stop = lists::settlement_stop(scored.clone().lazy(), payouts.clone().lazy())
+        .collect()
+        .map_err(Error::polars("stop list"))?;
+    let sanctions = lists::sanctions(scored.clone().lazy())
+        .collect()
+        .map_err(Error::polars("sanctions"))?;
+    let scores = lists::scores(scored.lazy())
+        .collect()
+        .map_err(Error::polars("scores"))?;
+    Ok(Settlement {
+        scores,
+        ledger,
+        payouts,
+        sanctions,
+        settlement_stop,
+    })
 }
 
 /// `floor(n * p / 100)` rounded up: SPEC §1 `ceil_pct`.
@@ -91,10 +114,11 @@ pub fn at_least_zero(x: Expr) -> Expr {
 
 /// A value looked up per string key, as a `when` chain (small maps only).
 pub fn lookup(key: Expr, entries: &[(&str, i64)], default: i64) -> Expr {
-    entries
-        .iter()
-        .rev()
-        .fold(lit(default), |rest, (k, v)| when(key.clone().eq(lit(k.to_string()))).then(lit(*v)).otherwise(rest))
+    entries.iter().rev().fold(lit(default), |rest, (k, v)| {
+        when(key.clone().eq(lit(k.to_string())))
+            .then(lit(*v))
+            .otherwise(rest)
+    })
 }
 
 /// Whether `e` is one of `values`.

@@ -4,7 +4,7 @@ use polars::prelude::*;
 
 use super::{at_least_zero, kpi};
 use crate::period::Period;
-use crate::policy::{PoolScope, Policy, Weights};
+use crate::policy::{Policy, PoolScope, Weights};
 
 /// Window keys of a ranking pool: rated partners of one type (and province).
 /// `rated` is a key so that unrated partners never share a window with rated ones.
@@ -30,28 +30,58 @@ fn null_i64() -> Expr {
 
 /// Adds rated, the KPIs, monthly_score and credit_score to the activity frame,
 /// joining the previous period's state (`prev_credit`, `prev_streak`).
-pub fn scores(activity: LazyFrame, policy: &Policy, period: Period, previous: LazyFrame) -> LazyFrame {
+pub fn scores(
+    activity: LazyFrame,
+    policy: &Policy,
+    period: Period,
+    previous: LazyFrame,
+) -> LazyFrame {
     let s = &policy.scoring;
     let rated = col("status")
         .eq(lit("active"))
         .and(col("admitted_on").lt_eq(lit(period.end())))
-        .and(col("usage_rows").gt(lit(0i64)).or(col("delivery_rows").gt(lit(0i64))));
+        .and(
+            col("usage_rows")
+                .gt(lit(0i64))
+                .or(col("delivery_rows").gt(lit(0i64))),
+        );
     let previous = previous.select([
         col("partner_id"),
-        col("credit_score").cast(DataType::Int64).alias("prev_credit"),
-        col("bottom_streak").cast(DataType::Int64).alias("prev_streak"),
+        col("credit_score")
+            .cast(DataType::Int64)
+            .alias("prev_credit"),
+        col("bottom_streak")
+            .cast(DataType::Int64)
+            .alias("prev_streak"),
     ]);
     let monthly = at_least_zero(
-        when(col("partner_type").eq(lit("SI"))).then(weighted(&s.weights.SI)).otherwise(weighted(&s.weights.SA)) - col("penalty_bp"),
+        when(col("partner_type").eq(lit("SI")))
+            .then(weighted(&s.weights.SI))
+            .otherwise(weighted(&s.weights.SA))
+            - col("penalty_bp"),
     );
-    let blended = when(col("prev_credit").is_null()).then(col("monthly_score")).otherwise(
-        (lit(s.alpha_pct) * col("monthly_score") + lit(100 - s.alpha_pct) * col("prev_credit")).floor_div(lit(100i64)),
-    );
+    let blended = when(col("prev_credit").is_null())
+        .then(col("monthly_score"))
+        .otherwise(
+            (lit(s.alpha_pct) * col("monthly_score") + lit(100 - s.alpha_pct) * col("prev_credit"))
+                .floor_div(lit(100i64)),
+        );
     activity
-        .join(previous, [col("partner_id")], [col("partner_id")], JoinArgs::new(JoinType::Left))
-        .with_columns([rated.alias("rated"), col("prev_streak").fill_null(lit(0i64))])
+        .join(
+            previous,
+            [col("partner_id")],
+            [col("partner_id")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([
-            when(col("rated")).then(kpi::revenue(&pool(policy))).otherwise(null_i64()).alias("revenue_kpi"),
+            rated.alias("rated"),
+            col("prev_streak").fill_null(lit(0i64)),
+        ])
+        .with_columns([
+            when(col("rated"))
+                .then(kpi::revenue(&pool(policy)))
+                .otherwise(null_i64())
+                .alias("revenue_kpi"),
             kpi::delivery().alias("delivery_kpi"),
             kpi::complaints(s.r_max_bp).alias("complaint_kpi"),
             kpi::response().alias("response_kpi"),

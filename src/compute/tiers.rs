@@ -12,7 +12,17 @@ pub fn rank_and_tier(scored: LazyFrame, policy: &Policy) -> LazyFrame {
     let t = &policy.tiers;
     let n = window(len(), &keys).cast(DataType::Int64);
     // Ties share the better rank: 1 + partners with a strictly higher credit.
-    let rank = window(col("credit_score").rank(RankOptions { method: RankMethod::Min, descending: true }, None), &keys).cast(DataType::Int64);
+    let rank = window(
+        col("credit_score").rank(
+            RankOptions {
+                method: RankMethod::Min,
+                descending: true,
+            },
+            None,
+        ),
+        &keys,
+    )
+    .cast(DataType::Int64);
     let tier = when(col("rated").not())
         .then(lit("unrated"))
         .when(col("rank").lt_eq(ceil_pct(col("pool_size"), t.gold_pct)))
@@ -34,9 +44,16 @@ pub fn rank_and_tier(scored: LazyFrame, policy: &Policy) -> LazyFrame {
         .when(col("bottom_streak").gt_eq(lit(3i64)))
         .then(lit("stop_settlement"))
         .otherwise(lit(NULL).cast(DataType::String));
-    let null_unless_rated = |e: Expr| when(col("rated")).then(e).otherwise(lit(NULL).cast(DataType::Int64));
+    let null_unless_rated = |e: Expr| {
+        when(col("rated"))
+            .then(e)
+            .otherwise(lit(NULL).cast(DataType::Int64))
+    };
     scored
-        .with_columns([null_unless_rated(n).alias("pool_size"), null_unless_rated(rank).alias("rank")])
+        .with_columns([
+            null_unless_rated(n).alias("pool_size"),
+            null_unless_rated(rank).alias("rank"),
+        ])
         .with_column(tier.alias("tier"))
         .with_column(streak.alias("bottom_streak"))
         .with_column(action.alias("action"))

@@ -59,7 +59,11 @@ enum State {
 impl<'a> Splitter<'a> {
     /// A splitter over `data`, whose first byte is on line 1.
     pub fn new(data: &'a [u8]) -> Splitter<'a> {
-        Splitter { data, pos: 0, line: 1 }
+        Splitter {
+            data,
+            pos: 0,
+            line: 1,
+        }
     }
 
     /// Consumes one line end (LF, CRLF or bare CR) at `pos`, if there is one.
@@ -118,7 +122,9 @@ impl<'a> Splitter<'a> {
                 }
                 (State::Quoted, _) => {
                     // Copy the run up to the next quote or line end at once.
-                    let run = data[self.pos..].iter().position(|&c| matches!(c, b'"' | b'\n' | b'\r'));
+                    let run = data[self.pos..]
+                        .iter()
+                        .position(|&c| matches!(c, b'"' | b'\n' | b'\r'));
                     let stop = run.map_or(data.len(), |n| self.pos + n);
                     rec.buf.extend_from_slice(&data[self.pos..stop]);
                     self.pos = stop;
@@ -147,7 +153,9 @@ impl<'a> Splitter<'a> {
                     self.pos += 1;
                 }
                 (State::FieldStart | State::Unquoted, _) => {
-                    let run = data[self.pos..].iter().position(|&c| matches!(c, b',' | b'\n' | b'\r'));
+                    let run = data[self.pos..]
+                        .iter()
+                        .position(|&c| matches!(c, b',' | b'\n' | b'\r'));
                     let stop = run.map_or(data.len(), |n| self.pos + n);
                     rec.buf.extend_from_slice(&data[self.pos..stop]);
                     self.pos = stop;
@@ -167,8 +175,15 @@ mod tests {
         let mut rec = Record::default();
         let mut out = vec![];
         while s.next_record(&mut rec) {
-            let fields = (0..rec.len()).map(|i| String::from_utf8(rec.field(i).to_vec()).unwrap()).collect();
-            out.push((rec.line, fields, rec.bad_quoting, data[rec.span.0..rec.span.1].to_string()));
+            let fields = (0..rec.len())
+                .map(|i| String::from_utf8(rec.field(i).to_vec()).unwrap())
+                .collect();
+            out.push((
+                rec.line,
+                fields,
+                rec.bad_quoting,
+                data[rec.span.0..rec.span.1].to_string(),
+            ));
         }
         out
     }
@@ -182,7 +197,10 @@ mod tests {
         let got = split("a,b\n\"x,1\",\"say \"\"hi\"\"\"\n\"two\nlines\",z\nlast,row");
         assert_eq!(got[0], (1, fields(&["a", "b"]), false, "a,b".into()));
         assert_eq!(got[1].1, fields(&["x,1", "say \"hi\""]));
-        assert_eq!((got[2].0, got[2].1.clone()), (3, fields(&["two\nlines", "z"])));
+        assert_eq!(
+            (got[2].0, got[2].1.clone()),
+            (3, fields(&["two\nlines", "z"]))
+        );
         // The record after a two-line record starts on line 5.
         assert_eq!((got[3].0, got[3].1.clone()), (5, fields(&["last", "row"])));
     }
@@ -191,7 +209,15 @@ mod tests {
     fn line_ends_lf_crlf_and_bare_cr_and_empty_lines() {
         let got = split("h\r\n1\r2\n\n\r\n3\n");
         let lines: Vec<(i64, String)> = got.iter().map(|r| (r.0, r.1[0].clone())).collect();
-        assert_eq!(lines, vec![(1, "h".into()), (2, "1".into()), (3, "2".into()), (6, "3".into())]);
+        assert_eq!(
+            lines,
+            vec![
+                (1, "h".into()),
+                (2, "1".into()),
+                (3, "2".into()),
+                (6, "3".into())
+            ]
+        );
     }
 
     #[test]

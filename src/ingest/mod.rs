@@ -45,7 +45,12 @@ pub struct InputStats {
 impl InputStats {
     /// Rejected rows that count toward the reject threshold (§2.1).
     pub fn counted(&self) -> u64 {
-        self.rows_rejected - self.rejected_by_reason.get("OUT_OF_PERIOD").copied().unwrap_or(0)
+        self.rows_rejected
+            - self
+                .rejected_by_reason
+                .get("OUT_OF_PERIOD")
+                .copied()
+                .unwrap_or(0)
     }
 }
 
@@ -72,7 +77,12 @@ impl Month {
     pub fn check_reject_ratio(&self, max_bp: i64) -> Result<()> {
         for s in &self.inputs {
             if (s.counted() as i128) * 10000 > (max_bp as i128) * (s.rows_read as i128) {
-                return Err(Error::TooManyRejects { file: s.path.clone(), counted: s.counted(), rows_read: s.rows_read, max_bp });
+                return Err(Error::TooManyRejects {
+                    file: s.path.clone(),
+                    counted: s.counted(),
+                    rows_read: s.rows_read,
+                    max_bp,
+                });
             }
         }
         Ok(())
@@ -81,19 +91,42 @@ impl Month {
 
 /// Reads and checks every input of `period`. Each file's bytes are fed to
 /// `fingerprint` in table order (they enter the run_id).
-pub fn load(config: &Config, period: Period, policy: &Policy, fingerprint: &mut Sha256) -> Result<Month> {
+pub fn load(
+    config: &Config,
+    period: Period,
+    policy: &Policy,
+    fingerprint: &mut Sha256,
+) -> Result<Month> {
     let dir = config.period_dir(period);
     if !dir.is_dir() {
-        return Err(Error::Input { file: dir, message: format!("the input folder of period {period} does not exist") });
+        return Err(Error::Input {
+            file: dir,
+            message: format!("the input folder of period {period} does not exist"),
+        });
     }
     // Locate all four first: a missing table fails before any work.
-    let files: Vec<PathBuf> = tables::ALL.iter().map(|t| read::locate(&dir, t)).collect::<Result<_>>()?;
-    let catalog = Series::new("catalog".into(), policy.catalog.keys().cloned().collect::<Vec<_>>());
-    let mut ctx = Context { period, catalog, partner_ids: Series::new_empty("ids".into(), &DataType::String) };
+    let files: Vec<PathBuf> = tables::ALL
+        .iter()
+        .map(|t| read::locate(&dir, t))
+        .collect::<Result<_>>()?;
+    let catalog = Series::new(
+        "catalog".into(),
+        policy.catalog.keys().cloned().collect::<Vec<_>>(),
+    );
+    let mut ctx = Context {
+        period,
+        catalog,
+        partner_ids: Series::new_empty("ids".into(), &DataType::String),
+    };
 
     let partners_read = read::read(&tables::PARTNERS, &files[0], config.encoding)?;
     let partners = check_table(&partners_read, &ctx)?;
-    ctx.partner_ids = partners.accepted.column("partner_id").map_err(Error::polars("partner ids"))?.as_materialized_series().clone();
+    ctx.partner_ids = partners
+        .accepted
+        .column("partner_id")
+        .map_err(Error::polars("partner ids"))?
+        .as_materialized_series()
+        .clone();
 
     let encoding = config.encoding;
     let others: Vec<(ReadTable, Checked)> = {
@@ -123,13 +156,24 @@ pub fn load(config: &Config, period: Period, policy: &Policy, fingerprint: &mut 
     let rejects = concat_frames(reject_frames)?;
     let mut accepted = accepted.into_iter();
     let mut next = || accepted.next().expect("four tables");
-    Ok(Month { period, partners: next(), usage: next(), complaints: next(), deliveries: next(), rejects, inputs })
+    Ok(Month {
+        period,
+        partners: next(),
+        usage: next(),
+        complaints: next(),
+        deliveries: next(),
+        rejects,
+        inputs,
+    })
 }
 
 fn concat_frames(frames: Vec<DataFrame>) -> Result<DataFrame> {
     let lazy: Vec<LazyFrame> = frames.into_iter().map(DataFrame::lazy).collect();
     concat(lazy, UnionArgs::default())
-        .and_then(|lf| lf.sort([ "source", LINE ], SortMultipleOptions::default()).collect())
+        .and_then(|lf| {
+            lf.sort(["source", LINE], SortMultipleOptions::default())
+                .collect()
+        })
         .map_err(Error::polars("collecting rejects"))
 }
 
@@ -145,14 +189,26 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
     let table = read.table;
     let err = Error::polars("checking rows");
     let rows_read = read.frame.height();
-    let checked = checks::reasons(read.frame.clone().lazy(), table, ctx).collect().map_err(err)?;
+    let checked = checks::reasons(read.frame.clone().lazy(), table, ctx)
+        .collect()
+        .map_err(err)?;
     let failed = col("reason").is_not_null();
-    let early_rejects = checked.clone().lazy().filter(failed.clone()).select(reject_columns()).collect().map_err(Error::polars("rejects"))?;
+    let early_rejects = checked
+        .clone()
+        .lazy()
+        .filter(failed.clone())
+        .select(reject_columns())
+        .collect()
+        .map_err(Error::polars("rejects"))?;
     let passing = checked.lazy().filter(failed.not());
 
     // Step 4: exact duplicates first (the first copy stays), then ids shared
     // by rows that differ.
-    let keys: Vec<Expr> = table.columns.iter().map(|c| comparable(c.name, c.kind)).collect();
+    let keys: Vec<Expr> = table
+        .columns
+        .iter()
+        .map(|c| comparable(c.name, c.kind))
+        .collect();
     let first_line = crate::compute::window(col(LINE).min(), &keys);
     let with_dups = passing
         .with_column(col(LINE).neq(first_line.clone()).alias("__dup_row"))
@@ -165,7 +221,16 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
         .filter(col("__dup_row"))
         .with_columns([
             lit("DUPLICATE_ROW").alias("reason"),
-            concat_str([lit("repeats line "), col("__first_line").cast(DataType::String), lit(" in every column")], "", false).alias("detail"),
+            concat_str(
+                [
+                    lit("repeats line "),
+                    col("__first_line").cast(DataType::String),
+                    lit(" in every column"),
+                ],
+                "",
+                false,
+            )
+            .alias("detail"),
         ])
         .select(reject_columns());
     let id = table.id();
@@ -182,18 +247,36 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
         .with_columns([
             lit("DUPLICATE_ID").alias("reason"),
             concat_str(
-                [lit(format!("{id} '")), col(id), lit("' is shared by "), col("__id_rows").cast(DataType::String), lit(" rows with different values")],
+                [
+                    lit(format!("{id} '")),
+                    col(id),
+                    lit("' is shared by "),
+                    col("__id_rows").cast(DataType::String),
+                    lit(" rows with different values"),
+                ],
                 "",
                 false,
             )
             .alias("detail"),
         ])
         .select(reject_columns());
-    let accepted = rest.lazy().filter(col("__id_rows").lt_eq(lit(1))).select(typed_columns(table)).collect().map_err(Error::polars("accepted rows"))?;
-    let rejected = concat([early_rejects.lazy(), dup_rows, dup_ids], UnionArgs::default())
-        .and_then(|lf| lf.sort([LINE], SortMultipleOptions::default()).collect())
-        .map_err(Error::polars("rejected rows"))?;
-    Ok(Checked { accepted, rejected, rows_read })
+    let accepted = rest
+        .lazy()
+        .filter(col("__id_rows").lt_eq(lit(1)))
+        .select(typed_columns(table))
+        .collect()
+        .map_err(Error::polars("accepted rows"))?;
+    let rejected = concat(
+        [early_rejects.lazy(), dup_rows, dup_ids],
+        UnionArgs::default(),
+    )
+    .and_then(|lf| lf.sort([LINE], SortMultipleOptions::default()).collect())
+    .map_err(Error::polars("rejected rows"))?;
+    Ok(Checked {
+        accepted,
+        rejected,
+        rows_read,
+    })
 }
 
 fn reject_columns() -> [Expr; 4] {
@@ -204,7 +287,9 @@ fn reject_columns() -> [Expr; 4] {
 fn typed_columns(table: &Table) -> Vec<Expr> {
     let mut out = vec![col(LINE)];
     out.extend(table.columns.iter().map(|c| match c.kind {
-        Kind::Amount | Kind::Date { .. } | Kind::DateTime { .. } => col(parsed(c.name)).alias(c.name),
+        Kind::Amount | Kind::Date { .. } | Kind::DateTime { .. } => {
+            col(parsed(c.name)).alias(c.name)
+        }
         Kind::Enum(v) if v == ["true", "false"] => col(c.name).eq(lit("true")).alias(c.name),
         _ => col(c.name),
     }));
@@ -213,13 +298,23 @@ fn typed_columns(table: &Table) -> Vec<Expr> {
 
 impl Checked {
     fn stats(&self, read: &ReadTable) -> Result<InputStats> {
-        let reasons = self.rejected.column("reason").map_err(Error::polars("stats"))?.str().map_err(Error::polars("stats"))?;
+        let reasons = self
+            .rejected
+            .column("reason")
+            .map_err(Error::polars("stats"))?
+            .str()
+            .map_err(Error::polars("stats"))?;
         let mut by_reason = BTreeMap::new();
         for r in reasons.iter().flatten() {
             *by_reason.entry(r.to_string()).or_insert(0u64) += 1;
         }
         let amount = if read.table.columns.iter().any(|c| c.kind == Kind::Amount) {
-            let sum = self.accepted.column("amount").map_err(Error::polars("stats"))?.as_materialized_series().sum::<i64>();
+            let sum = self
+                .accepted
+                .column("amount")
+                .map_err(Error::polars("stats"))?
+                .as_materialized_series()
+                .sum::<i64>();
             Some(sum.map_err(Error::polars("stats"))?)
         } else {
             None
@@ -238,12 +333,26 @@ impl Checked {
 
     /// The rejects with `source` and the original text of each row.
     fn rejects_with_raw(&self, read: &ReadTable) -> Result<DataFrame> {
-        let rows = self.rejected.column(ROW).map_err(Error::polars("raw"))?.i64().map_err(Error::polars("raw"))?;
-        let raw: Vec<String> = rows.into_no_null_iter().map(|r| read.raw.raw(&read.bytes, r as usize)).collect();
+        let rows = self
+            .rejected
+            .column(ROW)
+            .map_err(Error::polars("raw"))?
+            .i64()
+            .map_err(Error::polars("raw"))?;
+        let raw: Vec<String> = rows
+            .into_no_null_iter()
+            .map(|r| read.raw.raw(&read.bytes, r as usize))
+            .collect();
         let n = self.rejected.height();
-        let mut df = self.rejected.select([LINE, "reason", "detail"]).map_err(Error::polars("raw"))?;
-        df.with_column(Column::new("raw".into(), raw)).map_err(Error::polars("raw"))?;
-        df.with_column(Column::new("source".into(), vec![read.table.name; n])).map_err(Error::polars("raw"))?;
-        df.select(["source", LINE, "reason", "detail", "raw"]).map_err(Error::polars("raw"))
+        let mut df = self
+            .rejected
+            .select([LINE, "reason", "detail"])
+            .map_err(Error::polars("raw"))?;
+        df.with_column(Column::new("raw".into(), raw))
+            .map_err(Error::polars("raw"))?;
+        df.with_column(Column::new("source".into(), vec![read.table.name; n]))
+            .map_err(Error::polars("raw"))?;
+        df.select(["source", LINE, "reason", "detail", "raw"])
+            .map_err(Error::polars("raw"))
     }
 }

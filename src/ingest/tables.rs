@@ -26,7 +26,9 @@ impl Kind {
     /// Whether an empty value is MISSING_FIELD.
     pub fn required(self) -> bool {
         match self {
-            Kind::Text { required } | Kind::Date { required, .. } | Kind::DateTime { required, .. } => required,
+            Kind::Text { required }
+            | Kind::Date { required, .. }
+            | Kind::DateTime { required, .. } => required,
             _ => true,
         }
     }
@@ -83,7 +85,13 @@ pub const PARTNERS: Table = Table {
         c("name", Kind::Text { required: false }),
         c("province", REQUIRED_TEXT),
         c("status", Kind::Enum(PARTNER_STATUSES)),
-        c("admitted_on", Kind::Date { required: true, in_period: false }),
+        c(
+            "admitted_on",
+            Kind::Date {
+                required: true,
+                in_period: false,
+            },
+        ),
     ],
 };
 
@@ -95,7 +103,13 @@ pub const USAGE: Table = Table {
         c("partner_id", Kind::PartnerRef),
         c("customer_id", REQUIRED_TEXT),
         c("product_code", Kind::ProductRef),
-        c("usage_date", Kind::Date { required: true, in_period: true }),
+        c(
+            "usage_date",
+            Kind::Date {
+                required: true,
+                in_period: true,
+            },
+        ),
         c("amount", Kind::Amount),
     ],
 };
@@ -107,8 +121,20 @@ pub const COMPLAINTS: Table = Table {
         c("complaint_id", Kind::Id),
         c("partner_id", Kind::PartnerRef),
         c("customer_id", REQUIRED_TEXT),
-        c("opened_at", Kind::DateTime { required: true, in_period: true }),
-        c("first_response_at", Kind::DateTime { required: false, in_period: false }),
+        c(
+            "opened_at",
+            Kind::DateTime {
+                required: true,
+                in_period: true,
+            },
+        ),
+        c(
+            "first_response_at",
+            Kind::DateTime {
+                required: false,
+                in_period: false,
+            },
+        ),
         c("severity", Kind::Enum(SEVERITIES)),
         c("category", Kind::Enum(COMPLAINT_CATEGORIES)),
         c("upheld", Kind::Enum(&["true", "false"])),
@@ -124,8 +150,20 @@ pub const DELIVERIES: Table = Table {
         c("customer_id", REQUIRED_TEXT),
         c("product_code", Kind::ProductRef),
         c("amount", Kind::Amount),
-        c("promised_on", Kind::Date { required: true, in_period: false }),
-        c("delivered_on", Kind::Date { required: false, in_period: false }),
+        c(
+            "promised_on",
+            Kind::Date {
+                required: true,
+                in_period: false,
+            },
+        ),
+        c(
+            "delivered_on",
+            Kind::Date {
+                required: false,
+                in_period: false,
+            },
+        ),
         c("status", Kind::Enum(DELIVERY_STATUSES)),
     ],
 };

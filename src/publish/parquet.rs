@@ -22,7 +22,11 @@ pub fn write_parquet(frame: DataFrame, path: &Path) -> Result<()> {
     let target = SinkTarget::Path(PlRefPath::new(path.to_string_lossy().as_ref()));
     frame
         .lazy()
-        .sink(SinkDestination::File { target }, FileWriteFormat::Parquet(Arc::new(options)), UnifiedSinkArgs::default())
+        .sink(
+            SinkDestination::File { target },
+            FileWriteFormat::Parquet(Arc::new(options)),
+            UnifiedSinkArgs::default(),
+        )
         .and_then(|lf| lf.collect())
         .map(|_| ())
         .map_err(Error::polars("writing parquet"))

@@ -1,0 +1,200 @@
+//! The same records as UTF-8 CSV, CSV with BOM and CRLF, GBK CSV, Parquet of
+//! strings and typed Parquet give identical counts and rejects (SPEC §2).
+
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::util::*;
+
+const TABLES: [&str; 4] = ["partners", "usage", "complaints", "deliveries"];
+
+/// The worked example month plus rows that are rejected for several reasons.
+fn month_with_bad_rows(w: &Workdir, period: &str) {
+    w.tolerate_rejects();
+    w.copy_month(&repo().join("../shared/examples/2026-10"), period);
+    let usage =
+        std::fs::read_to_string(w.path().join(format!("inputs/{period}/usage.csv"))).unwrap();
+    let extra = "u6,SA-1,C1,VNET,2026-10-03,1.234\nu7,SA-9,C1,VNET,2026-10-03,1.00\nu8,SA-1,  C9 ,MAS,2026-11-01,1\n\
+                 u9,SA-2,\"客户, 甲\",EMAIL,2026-10-09,  7.5 \nu9,SA-2,\"客户, 甲\",EMAIL,2026-10-09,7.50\n";
+    w.write(&format!("inputs/{period}/usage.csv"), usage + extra);
+}
+
+fn validate(
+    w: &Workdir,
+) -> (
+    Vec<(u64, u64, u64)>,
+    Vec<(String, i64, String)>,
+    Vec<String>,
+) {
+    let file = w.path().join("rejects.parquet");
+    let run = w
+        .settle(&[
+            "validate",
+            "--period",
+            "2026-10",
+            "--rejects",
+            file.to_str().unwrap(),
+        ])
+        .expect(0);
+    let counts = TABLES.iter().map(|t| run.counts(t)).collect();
+    let df = read_parquet(&file);
+    (counts, reject_keys(&df), strings(&df, "detail"))
+}
+
+fn rewrite_csvs(w: &Workdir, f: impl Fn(&str) -> Vec<u8>) {
+    for t in TABLES {
+        let path = w.path().join(format!("inputs/2026-10/{t}.csv"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, f(&text)).unwrap();
+    }
+}
+
+fn csv_as_strings(path: &Path) -> DataFrame {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .unwrap()
+        .finish()
+        .unwrap()
+}
+
+/// Replaces each CSV table with a Parquet file, its columns mapped by `typed`.
+fn to_parquet(w: &Workdir, typed: bool) {
+    for t in TABLES {
+        let csv = w.path().join(format!("inputs/2026-10/{t}.csv"));
+        let strings = csv_as_strings(&csv);
+        std::fs::remove_file(&csv).unwrap();
+        let mut df = if typed {
+            typed_columns(strings)
+        } else {
+            strings
+        };
+        let file =
+            std::fs::File::create(w.path().join(format!("inputs/2026-10/{t}.parquet"))).unwrap();
+        ParquetWriter::new(file).finish(&mut df).unwrap();
+    }
+}
+
+fn typed_columns(df: DataFrame) -> DataFrame {
+    let date = |c: &str| {
+        col(c).str().to_date(StrptimeOptions {
+            format: Some("%Y-%m-%d".into()),
+            ..Default::default()
+        })
+    };
+    let exprs: Vec<Expr> = df
+        .get_column_names()
+        .iter()
+        .map(|name| match name.as_str() {
+            "amount" => col("amount").cast(DataType::Decimal(18, 2)),
+            "usage_date" | "promised_on" | "delivered_on" | "admitted_on" => date(name.as_str()),
+            "opened_at" | "first_response_at" => col(name.as_str()).str().to_datetime(
+                Some(TimeUnit::Microseconds),
+                None,
+                StrptimeOptions {
+                    format: Some("%Y-%m-%d %H:%M:%S".into()),
+                    ..Default::default()
+                },
+                lit("raise"),
+            ),
+            "upheld" => col("upheld").eq(lit("true")),
+            other => col(other),
+        })
+        .collect();
+    df.lazy().select(exprs).collect().unwrap()
+}
+
+#[test]
+fn csv_bom_gbk_and_parquet_give_identical_results() {
+    let plain = Workdir::new();
+    month_with_bad_rows(&plain, "2026-10");
+    let expected = validate(&plain);
+    assert_eq!(
+        expected.0[1],
+        (10, 6, 4),
+        "usage: 5 good rows, 1 good extra, 4 rejected"
+    );
+    assert_eq!(
+        expected.1,
+        vec![
+            ("usage".to_string(), 7, "TOO_MANY_DECIMALS".to_string()),
+            ("usage".to_string(), 8, "UNKNOWN_PARTNER".to_string()),
+            ("usage".to_string(), 9, "OUT_OF_PERIOD".to_string()),
+            // 7.50 equals the trimmed 7.5 of line 10, quoted comma and all.
+            ("usage".to_string(), 11, "DUPLICATE_ROW".to_string()),
+        ]
+    );
+
+    let bom = Workdir::new();
+    month_with_bad_rows(&bom, "2026-10");
+    rewrite_csvs(&bom, |text| {
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        out.extend(text.replace('\n', "\r\n").into_bytes());
+        out
+    });
+    assert_eq!(validate(&bom), expected, "UTF-8 with BOM and CRLF");
+
+    let gbk = Workdir::new();
+    gbk.config("gbk", "2026-01");
+    month_with_bad_rows(&gbk, "2026-10");
+    rewrite_csvs(&gbk, |text| {
+        let (bytes, _, had_errors) = encoding_rs::GBK.encode(text);
+        assert!(!had_errors);
+        bytes.into_owned()
+    });
+    assert_eq!(validate(&gbk), expected, "GBK");
+
+    let parquet = Workdir::new();
+    month_with_bad_rows(&parquet, "2026-10");
+    to_parquet(&parquet, false);
+    let got = validate(&parquet);
+    assert_eq!(
+        (&got.0, &got.1),
+        (&expected.0, &expected.1),
+        "Parquet of strings"
+    );
+}
+
+#[test]
+fn typed_parquet_reads_like_csv() {
+    let csv = Workdir::new();
+    csv.copy_month(&repo().join("../shared/examples/2026-10"), "2026-10");
+    let expected = validate(&csv);
+    assert_eq!(expected.0, vec![(4, 4, 0), (5, 5, 0), (2, 2, 0), (3, 3, 0)]);
+
+    let typed = Workdir::new();
+    typed.copy_month(&repo().join("../shared/examples/2026-10"), "2026-10");
+    to_parquet(&typed, true);
+    assert_eq!(validate(&typed), expected);
+}
+
+#[test]
+fn gbk_bytes_invalid_under_utf8_are_bad_encoding() {
+    // A GBK file read as UTF-8: every row with Chinese text is BAD_ENCODING,
+    // and nothing is decoded lossily into accepted data.
+    let w = Workdir::new();
+    w.copy_month(&repo().join("../shared/examples/2026-10"), "2026-10");
+    let path = w.path().join("inputs/2026-10/partners.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, encoding_rs::GBK.encode(&text).0).unwrap();
+    w.tolerate_rejects();
+    let file = w.path().join("rejects.parquet");
+    let run = w
+        .settle(&[
+            "validate",
+            "--period",
+            "2026-10",
+            "--rejects",
+            file.to_str().unwrap(),
+        ])
+        .expect(0);
+    assert_eq!(run.counts("partners"), (4, 0, 4));
+    let reasons: Vec<String> = reject_keys(&read_parquet(&file))
+        .into_iter()
+        .filter(|k| k.0 == "partners")
+        .map(|k| k.2)
+        .collect();
+    assert_eq!(reasons, vec!["BAD_ENCODING"; 4]);
+}

@@ -1,0 +1,7 @@
+//! Integration tests: drive the `settle` binary in temporary folders and read
+//! what it wrote back.
+
+mod errors;
+mod formats;
+mod util;
+mod validate;

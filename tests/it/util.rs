@@ -1,0 +1,179 @@
+//! A small builder for a temporary settle workspace (config, policy, inputs)
+//! and for running the binary in it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use polars::prelude::*;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The reference policy's text.
+pub fn reference_policy() -> String {
+    std::fs::read_to_string(repo().join("pipelines/policies/2026-01.toml")).unwrap()
+}
+
+/// A temporary workspace: `settle.toml`, `policies/`, `inputs/<period>/`.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    /// A workspace with the reference policy and a UTF-8 config.
+    pub fn new() -> Workdir {
+        let w = Workdir {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        w.config("utf-8", "2026-01");
+        w.write("policies/2026-01.toml", reference_policy());
+        w
+    }
+
+    /// Lets any share of rows be rejected, for months built to show rejects.
+    pub fn tolerate_rejects(&self) {
+        self.write(
+            "policies/2026-01.toml",
+            reference_policy().replacen(
+                "max_reject_ratio_bp = 100",
+                "max_reject_ratio_bp = 10000",
+                1,
+            ),
+        );
+    }
+
+    /// The workspace folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Rewrites the config with an encoding and history start.
+    pub fn config(&self, encoding: &str, history_starts: &str) {
+        self.write(
+            "settle.toml",
+            format!(
+                "input_root = \"inputs\"\noutput_root = \"out\"\npolicy_dir = \"policies\"\nhistory_starts = \"{history_starts}\"\nencoding = \"{encoding}\"\n"
+            ),
+        );
+    }
+
+    /// Writes a file below the workspace, creating folders.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+
+    /// Copies every file of `src` into `inputs/<period>/`.
+    pub fn copy_month(&self, src: &Path, period: &str) {
+        for entry in std::fs::read_dir(src).unwrap() {
+            let entry = entry.unwrap();
+            let bytes = std::fs::read(entry.path()).unwrap();
+            self.write(
+                &format!("inputs/{period}/{}", entry.file_name().to_string_lossy()),
+                bytes,
+            );
+        }
+    }
+
+    /// Runs `settle --config settle.toml ARGS` in the workspace.
+    pub fn settle(&self, args: &[&str]) -> Run {
+        let mut full = vec!["--config", "settle.toml"];
+        full.extend_from_slice(args);
+        settle_in(self.path(), &full)
+    }
+}
+
+/// Runs the binary in `dir` with `args`.
+pub fn settle_in(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_settle"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    Run(output)
+}
+
+/// The outcome of one run of the binary.
+pub struct Run(pub Output);
+
+impl Run {
+    /// The exit code.
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+
+    /// Standard output as text.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+
+    /// Standard error as text.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    /// Asserts the exit code, showing the output when it differs.
+    pub fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code(),
+            code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+
+    /// The (rows_read, accepted, rejected) that `validate` printed for a table.
+    pub fn counts(&self, table: &str) -> (u64, u64, u64) {
+        let line = self
+            .stdout()
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(table))
+            .map(str::to_string);
+        let line = line.unwrap_or_else(|| panic!("no counts for {table} in:\n{}", self.stdout()));
+        let n: Vec<u64> = line
+            .split_whitespace()
+            .skip(1)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        (n[0], n[1], n[2])
+    }
+}
+
+/// Reads a Parquet file into a frame.
+pub fn read_parquet(path: &Path) -> DataFrame {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetReader::new(file).finish().unwrap()
+}
+
+/// A string column as owned values (null as "<null>").
+pub fn strings(df: &DataFrame, name: &str) -> Vec<String> {
+    let c = df.column(name).unwrap().cast(&DataType::String).unwrap();
+    c.str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("<null>").to_string())
+        .collect()
+}
+
+/// Rejects as (source, line, reason) triples.
+pub fn reject_keys(df: &DataFrame) -> Vec<(String, i64, String)> {
+    let lines: Vec<i64> = df
+        .column("line")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    strings(df, "source")
+        .into_iter()
+        .zip(lines)
+        .zip(strings(df, "reason"))
+        .map(|((s, l), r)| (s, l, r))
+        .collect()
+}
