@@ -24,6 +24,10 @@ pub struct Args {
 pub enum Command {
     /// Check a period's inputs and print the counts; publishes nothing.
     Validate(crate::cmd::validate::ValidateArgs),
+    /// Settle a period and publish its datasets (earlier unpublished periods first).
+    Run(crate::cmd::run::RunArgs),
+    /// Recompute a published period and every later one, publishing new versions and adjustments.
+    Rerun(crate::cmd::rerun::RerunArgs),
 }
 
 /// Sends log lines to stderr; `RUST_LOG` sets the level (default `info`).
@@ -42,5 +46,7 @@ pub fn run(args: Args) -> Result<()> {
     let config = Config::load(&args.config)?;
     match args.command {
         Command::Validate(a) => crate::cmd::validate::run(&config, &a),
+        Command::Run(a) => crate::cmd::run::run(&config, &a),
+        Command::Rerun(a) => crate::cmd::rerun::run(&config, &a),
     }
 }

@@ -10,8 +10,10 @@ pub mod config;
 pub mod error;
 pub mod ingest;
 pub mod period;
+pub mod pipeline;
 pub mod policy;
 pub mod publish;
+pub mod report;
 
 pub use error::{Error, Result};
 

@@ -1,3 +1,5 @@
 //! One module per subcommand, each an `Args` struct and a `run`.
 
+pub mod rerun;
+pub mod run;
 pub mod validate;

@@ -13,17 +13,20 @@ use crate::policy::Policy;
 /// Largest magnitude in fen that Decimal(18,2) holds, plus one.
 const DECIMAL_18_2_LIMIT: i64 = 1_000_000_000_000_000_000;
 
-/// The columns every kind of line is brought to before they are stacked.
-const LINE_COLUMNS: [&str; 8] = [
-    "partner_id",
-    "component",
-    "category",
-    "quantity",
-    "basis",
-    "rate_bp",
-    "amount",
-    "__overflow",
-];
+/// The columns every kind of line is brought to before they are stacked,
+/// with their types (literals would otherwise pick their own widths).
+fn line_columns() -> [Expr; 8] {
+    [
+        col("partner_id"),
+        col("component").cast(DataType::String),
+        col("category").cast(DataType::String),
+        col("quantity").cast(DataType::Int64),
+        col("basis").cast(DataType::Int64),
+        col("rate_bp").cast(DataType::Int64),
+        col("amount").cast(DataType::Int64),
+        col("__overflow").cast(DataType::Boolean),
+    ]
+}
 
 fn catalog_frame(policy: &Policy) -> LazyFrame {
     let (products, categories): (Vec<&str>, Vec<&str>) = policy
@@ -59,7 +62,7 @@ fn rated_line(lines: LazyFrame, component: Expr, rate: Expr) -> LazyFrame {
                 ))
                 .alias("__overflow"),
         ])
-        .select(LINE_COLUMNS.map(col))
+        .select(line_columns())
 }
 
 fn join_partner(lf: LazyFrame, partners: LazyFrame) -> LazyFrame {
@@ -146,17 +149,22 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
                 .floor_div(lit(10000i64)))
             .alias("amount"),
             lit(false).alias("__overflow"),
-        ]);
-    let deduction_lines = scored.clone().filter(col("upheld").gt(lit(0i64))).select([
-        col("partner_id"),
-        lit("complaint_deduction").alias("component"),
-        null_of(DataType::String).alias("category"),
-        col("upheld").alias("quantity"),
-        lit(0i64).alias("basis"),
-        null_of(DataType::Int64).alias("rate_bp"),
-        (lit(0i64) - col("deduction_fen")).alias("amount"),
-        lit(false).alias("__overflow"),
-    ]);
+        ])
+        .select(line_columns());
+    let deduction_lines = scored
+        .clone()
+        .filter(col("upheld").gt(lit(0i64)))
+        .select([
+            col("partner_id"),
+            lit("complaint_deduction").alias("component"),
+            null_of(DataType::String).alias("category"),
+            col("upheld").alias("quantity"),
+            lit(0i64).alias("basis"),
+            null_of(DataType::Int64).alias("rate_bp"),
+            (lit(0i64) - col("deduction_fen")).alias("amount"),
+            lit(false).alias("__overflow"),
+        ])
+        .select(line_columns());
 
     let info = scored.select([
         col("partner_id"),
@@ -226,13 +234,14 @@ pub fn check_fits(ledger: &DataFrame) -> Result<()> {
         .limit(1)
         .collect()
         .map_err(Error::polars("checking ledger bounds"))?;
-    match bad
-        .column("partner_id")
-        .ok()
-        .and_then(|c| c.str().ok())
-        .and_then(|s| s.get(0).map(str::to_string))
-    {
-        Some(partner_id) => Err(Error::Overflow { partner_id }),
-        None => Ok(()),
+    if bad.height() == 0 {
+        return Ok(());
     }
+    let ids = bad
+        .column("partner_id")
+        .and_then(|c| c.str().cloned())
+        .map_err(Error::polars("checking ledger bounds"))?;
+    Err(Error::Overflow {
+        partner_id: ids.iter().next().flatten().unwrap_or("").to_string(),
+    })
 }

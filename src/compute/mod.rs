@@ -6,6 +6,7 @@
 //! Decimal(18,2) at the edge.
 
 pub mod activity;
+pub mod adjust;
 pub mod kpi;
 pub mod ledger;
 pub mod lists;
@@ -114,11 +115,15 @@ pub fn at_least_zero(x: Expr) -> Expr {
 
 /// A value looked up per string key, as a `when` chain (small maps only).
 pub fn lookup(key: Expr, entries: &[(&str, i64)], default: i64) -> Expr {
-    entries.iter().rev().fold(lit(default), |rest, (k, v)| {
-        when(key.clone().eq(lit(k.to_string())))
-            .then(lit(*v))
-            .otherwise(rest)
-    })
+    entries
+        .iter()
+        .rev()
+        .fold(lit(default), |rest, (k, v)| {
+            when(key.clone().eq(lit(k.to_string())))
+                .then(lit(*v))
+                .otherwise(rest)
+        })
+        .cast(DataType::Int64)
 }
 
 /// Whether `e` is one of `values`.

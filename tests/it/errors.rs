@@ -5,7 +5,7 @@ use crate::util::*;
 
 fn example_workdir() -> Workdir {
     let w = Workdir::new();
-    w.copy_month(&repo().join("../shared/examples/2026-10"), "2026-10");
+    w.copy_month(&repo().join("fixtures/appendix-a/2026-10"), "2026-10");
     w
 }
 
@@ -120,7 +120,7 @@ fn no_policy_in_force_names_the_period() {
 fn policy_picked_by_effective_from() {
     // A later policy with a tiny threshold applies from 2026-10 only.
     let w = example_workdir();
-    w.copy_month(&repo().join("../shared/examples/2026-10"), "2026-09");
+    w.copy_month(&repo().join("fixtures/appendix-a/2026-10"), "2026-09");
     w.write("inputs/2026-10/usage.csv", "record_id,partner_id,customer_id,product_code,usage_date,amount\nu1,SA-1,C1,NEWPROD,2026-10-03,1.00\n");
     let newer = reference_policy()
         .replacen(

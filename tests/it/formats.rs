@@ -12,7 +12,7 @@ const TABLES: [&str; 4] = ["partners", "usage", "complaints", "deliveries"];
 /// The worked example month plus rows that are rejected for several reasons.
 fn month_with_bad_rows(w: &Workdir, period: &str) {
     w.tolerate_rejects();
-    w.copy_month(&repo().join("../shared/examples/2026-10"), period);
+    w.copy_month(&repo().join("fixtures/appendix-a/2026-10"), period);
     let usage =
         std::fs::read_to_string(w.path().join(format!("inputs/{period}/usage.csv"))).unwrap();
     let extra = "u6,SA-1,C1,VNET,2026-10-03,1.234\nu7,SA-9,C1,VNET,2026-10-03,1.00\nu8,SA-1,  C9 ,MAS,2026-11-01,1\n\
@@ -160,12 +160,12 @@ fn csv_bom_gbk_and_parquet_give_identical_results() {
 #[test]
 fn typed_parquet_reads_like_csv() {
     let csv = Workdir::new();
-    csv.copy_month(&repo().join("../shared/examples/2026-10"), "2026-10");
+    csv.copy_month(&repo().join("fixtures/appendix-a/2026-10"), "2026-10");
     let expected = validate(&csv);
     assert_eq!(expected.0, vec![(4, 4, 0), (5, 5, 0), (2, 2, 0), (3, 3, 0)]);
 
     let typed = Workdir::new();
-    typed.copy_month(&repo().join("../shared/examples/2026-10"), "2026-10");
+    typed.copy_month(&repo().join("fixtures/appendix-a/2026-10"), "2026-10");
     to_parquet(&typed, true);
     assert_eq!(validate(&typed), expected);
 }
@@ -175,7 +175,7 @@ fn gbk_bytes_invalid_under_utf8_are_bad_encoding() {
     // A GBK file read as UTF-8: every row with Chinese text is BAD_ENCODING,
     // and nothing is decoded lossily into accepted data.
     let w = Workdir::new();
-    w.copy_month(&repo().join("../shared/examples/2026-10"), "2026-10");
+    w.copy_month(&repo().join("fixtures/appendix-a/2026-10"), "2026-10");
     let path = w.path().join("inputs/2026-10/partners.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, encoding_rs::GBK.encode(&text).0).unwrap();

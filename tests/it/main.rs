@@ -3,5 +3,7 @@
 
 mod errors;
 mod formats;
+mod golden;
+mod run;
 mod util;
 mod validate;

@@ -162,7 +162,7 @@ fn bad_month_over_the_threshold_exits_3_naming_the_input() {
 fn out_of_period_rows_do_not_count_toward_the_threshold() {
     // 1 OUT_OF_PERIOD row of 2 would be 5000 bp; it does not count, so exit 0.
     let w = Workdir::new();
-    w.copy_month(&repo().join("../shared/examples/2026-10"), "2026-10");
+    w.copy_month(&repo().join("fixtures/appendix-a/2026-10"), "2026-10");
     w.write(
         "inputs/2026-10/usage.csv",
         "record_id,partner_id,customer_id,product_code,usage_date,amount\nu1,SA-1,C1,VNET,2026-10-03,1000.00\nu2,SA-1,C1,VNET,2026-09-30,1.00\n",
@@ -181,7 +181,7 @@ fn out_of_period_rows_do_not_count_toward_the_threshold() {
 fn threshold_is_exactly_at_the_ratio() {
     // 1 counted reject in 100 rows is exactly 100 bp: allowed (the rule is '>').
     let w = Workdir::new();
-    w.copy_month(&repo().join("../shared/examples/2026-10"), "2026-10");
+    w.copy_month(&repo().join("fixtures/appendix-a/2026-10"), "2026-10");
     let mut usage =
         String::from("record_id,partner_id,customer_id,product_code,usage_date,amount\n");
     for i in 0..99 {
