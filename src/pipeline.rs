@@ -82,9 +82,18 @@ fn previous_state(root: &Path, period: Period) -> Result<Previous> {
     Ok(Previous { state })
 }
 
-/// Reads a published ledger back with its amounts in fen.
-fn published_ledger(root: &Path, period: Period) -> Result<DataFrame> {
-    let path = root.join(layout::dataset_rel("ledger", period));
+/// Reads the ledger of a published run back with its amounts in fen. A run
+/// killed mid-publish may already have swapped the new ledger in; the
+/// version it replaced was kept under `runs/<run_id>/` first, so look there
+/// before the live file.
+fn published_ledger(root: &Path, period: Period, run_id: &str) -> Result<DataFrame> {
+    let rel = layout::dataset_rel("ledger", period);
+    let kept = layout::run_dir(root, run_id).join(&rel);
+    let path = if kept.is_file() {
+        kept
+    } else {
+        root.join(&rel)
+    };
     let file = std::fs::File::open(&path).map_err(Error::io("read published ledger", &path))?;
     let df = ParquetReader::new(file)
         .finish()
@@ -159,7 +168,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         });
     }
     if let (Some(old), Some(reason)) = (&current, &reason) {
-        let before = published_ledger(root, period)?;
+        let before = published_ledger(root, period, &old.run_id)?;
         let adjustments = compute::adjust::adjustments(
             before.lazy(),
             settlement.ledger.clone().lazy(),

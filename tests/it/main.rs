@@ -4,6 +4,7 @@
 mod errors;
 mod formats;
 mod golden;
+mod history;
 mod run;
 mod util;
 mod validate;
