@@ -30,17 +30,9 @@ impl RootLock {
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
-                let holder = if holder.is_empty() {
-                    "holder unknown".to_string()
-                } else {
-                    holder.to_string()
-                };
                 return Err(Error::Locked {
                     root: root.to_path_buf(),
-                    holder,
+                    holder: holder(&mut file),
                 });
             }
             Err(TryLockError::Error(e)) => return Err(Error::io("lock", &path)(e)),
@@ -56,6 +48,22 @@ impl RootLock {
             .map_err(Error::io("write lock", &path))?;
         Ok(RootLock { file, path })
     }
+}
+
+/// The holder's note; a holder that took the lock an instant ago may not have
+/// written it yet, so wait a little (well under a second) for it.
+fn holder(file: &mut File) -> String {
+    for _ in 0..10 {
+        let mut note = String::new();
+        if file.rewind().is_ok()
+            && file.read_to_string(&mut note).is_ok()
+            && !note.trim().is_empty()
+        {
+            return note.trim().to_string();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    "holder unknown".to_string()
 }
 
 impl Drop for RootLock {
