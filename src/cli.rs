@@ -28,6 +28,8 @@ pub enum Command {
     Run(crate::cmd::run::RunArgs),
     /// Recompute a published period and every later one, publishing new versions and adjustments.
     Rerun(crate::cmd::rerun::RerunArgs),
+    /// Write a deterministic synthetic month (for benchmarks and tests).
+    Generate(crate::cmd::generate::GenerateArgs),
 }
 
 /// Sends log lines to stderr; `RUST_LOG` sets the level (default `info`).
@@ -43,10 +45,14 @@ pub fn init_logging() {
 
 /// Runs the parsed command.
 pub fn run(args: Args) -> Result<()> {
+    if let Command::Generate(a) = &args.command {
+        return crate::cmd::generate::run(a);
+    }
     let config = Config::load(&args.config)?;
     match args.command {
         Command::Validate(a) => crate::cmd::validate::run(&config, &a),
         Command::Run(a) => crate::cmd::run::run(&config, &a),
         Command::Rerun(a) => crate::cmd::rerun::run(&config, &a),
+        Command::Generate(_) => unreachable!("handled before the config is read"),
     }
 }

@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod compute;
 pub mod config;
 pub mod error;
+pub mod generate;
 pub mod ingest;
 pub mod period;
 pub mod pipeline;

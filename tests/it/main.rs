@@ -3,6 +3,7 @@
 
 mod errors;
 mod formats;
+mod generate;
 mod golden;
 mod history;
 mod run;

@@ -1,0 +1,434 @@
+//! Row makers of the four synthetic tables and the faults that turn a good
+//! row into one rejected for a chosen reason.
+
+use std::fmt::Write;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use polars::prelude::*;
+use rand_core::RngCore;
+use rand_pcg::Pcg64Mcg;
+
+use super::Spec;
+use super::names;
+use crate::period::Period;
+
+/// What every row maker needs to know about the month.
+pub struct Ctx {
+    period: Period,
+    start: NaiveDate,
+    days: u64,
+    partners: usize,
+}
+
+impl Ctx {
+    /// The context of a spec.
+    pub fn new(spec: &Spec) -> Ctx {
+        let start = spec.period.start();
+        let days = (spec.period.end() - start).num_days() as u64 + 1;
+        Ctx {
+            period: spec.period,
+            start,
+            days,
+            partners: spec.partners.max(1),
+        }
+    }
+
+    fn day(&self, rng: &mut Pcg64Mcg) -> NaiveDate {
+        self.start + Duration::days((rng.next_u64() % self.days) as i64)
+    }
+
+    /// A partner index skewed toward the first ones: revenue has a few large
+    /// partners and a long tail (the cube of a uniform variate).
+    fn partner(&self, rng: &mut Pcg64Mcg) -> usize {
+        let x = rng.next_u64() >> 43; // 21 bits
+        let cube = (x * x * x) >> 42; // 21 bits, skewed to 0
+        ((self.partners as u64 * cube) >> 21) as usize
+    }
+}
+
+fn date(out: &mut String, d: NaiveDate) {
+    let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+}
+
+fn partner_id(out: &mut String, p: usize) {
+    let _ = write!(out, "P{:06}", p + 1);
+}
+
+/// One synthetic table.
+pub trait Gen: Sync {
+    /// Table name.
+    fn name(&self) -> &'static str;
+    /// Header.
+    fn columns(&self) -> &'static [&'static str];
+    /// Writes row `idx` into `fields` (cleared).
+    fn row(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, idx: usize, fields: &mut [String]);
+    /// The table's own reject reasons (besides the generic ones), and whether
+    /// each can be written to a typed Parquet column.
+    fn own_codes(&self) -> &'static [(&'static str, bool)];
+    /// Applies one of `own_codes`.
+    fn spoil(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, code: &str, fields: &mut [String]);
+    /// A required non-id column to blank (MISSING_FIELD) or alter (DUPLICATE_ID).
+    fn spare(&self) -> usize {
+        2
+    }
+}
+
+/// Reasons every table can get: (code, possible in typed Parquet).
+const GENERIC: [(&str, bool); 6] = [
+    ("MISSING_FIELD", true),
+    ("DUPLICATE_ROW", true),
+    ("DUPLICATE_ID", true),
+    ("WRONG_FIELD_COUNT", false),
+    ("BAD_QUOTING", false),
+    ("BAD_ENCODING", false),
+];
+
+/// Marks a row whose first field must be written with text after its quote.
+pub const BAD_QUOTING_MARK: &[u8] = b"\"";
+
+/// The reasons a table can be spoiled with in the chosen format.
+pub fn codes(table_gen: &dyn Gen, csv: bool) -> Vec<&'static str> {
+    GENERIC
+        .iter()
+        .chain(table_gen.own_codes())
+        .filter(|(_, typed)| csv || *typed)
+        .map(|(c, _)| *c)
+        .collect()
+}
+
+/// Spoils `fields` with `code`; returns bytes to append to the CSV line.
+pub fn spoil(
+    table_gen: &dyn Gen,
+    ctx: &Ctx,
+    rng: &mut Pcg64Mcg,
+    code: &str,
+    fields: &mut [String],
+    last_good: Option<&[String]>,
+) -> &'static [u8] {
+    match code {
+        "MISSING_FIELD" => fields[table_gen.spare()].clear(),
+        "DUPLICATE_ROW" | "DUPLICATE_ID" => {
+            if let Some(last) = last_good {
+                for (f, l) in fields.iter_mut().zip(last) {
+                    f.clone_from(l);
+                }
+                if code == "DUPLICATE_ID" {
+                    fields[table_gen.spare()].push('X');
+                }
+            }
+        }
+        "WRONG_FIELD_COUNT" => return b",extra",
+        "BAD_QUOTING" => return BAD_QUOTING_MARK,
+        "BAD_ENCODING" => return b"\xFF",
+        own => table_gen.spoil(ctx, rng, own, fields),
+    }
+    b""
+}
+
+/// The typed Parquet column for a text column of the generator.
+pub fn typed(name: &str) -> Expr {
+    let c = col(name);
+    let empty = c.clone().eq(lit(""));
+    let null = |dtype: DataType| lit(NULL).cast(dtype);
+    let opts = |f: &str| StrptimeOptions {
+        format: Some(f.into()),
+        strict: false,
+        exact: true,
+        cache: true,
+    };
+    let value = match name {
+        "amount" => when(empty)
+            .then(null(DataType::Decimal(18, 2)))
+            .otherwise(c.cast(DataType::Decimal(18, 2))),
+        "usage_date" | "promised_on" | "delivered_on" | "admitted_on" => when(empty)
+            .then(null(DataType::Date))
+            .otherwise(c.str().to_date(opts("%Y-%m-%d"))),
+        "opened_at" | "first_response_at" => {
+            let dt = DataType::Datetime(TimeUnit::Microseconds, None);
+            when(empty).then(null(dt)).otherwise(c.str().to_datetime(
+                Some(TimeUnit::Microseconds),
+                None,
+                opts("%Y-%m-%d %H:%M:%S"),
+                lit("raise"),
+            ))
+        }
+        "upheld" => when(empty)
+            .then(null(DataType::Boolean))
+            .otherwise(c.eq(lit("true"))),
+        _ => c,
+    };
+    value.alias(name)
+}
+
+struct Partners;
+struct Usage;
+struct Complaints;
+struct Deliveries;
+
+/// The tables in SPEC order.
+pub const ALL: [&dyn Gen; 4] = [&Partners, &Usage, &Complaints, &Deliveries];
+
+impl Gen for Partners {
+    fn name(&self) -> &'static str {
+        "partners"
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "partner_id",
+            "partner_type",
+            "name",
+            "province",
+            "status",
+            "admitted_on",
+        ]
+    }
+    fn row(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, idx: usize, f: &mut [String]) {
+        let si = rng.next_u64() % 10 < 3;
+        partner_id(&mut f[0], idx);
+        f[1].push_str(if si { "SI" } else { "SA" });
+        f[2].push_str(&names::company(
+            si,
+            rng.next_u64(),
+            rng.next_u64(),
+            rng.next_u64(),
+        ));
+        f[3].push_str(names::PROVINCES[(rng.next_u64() % 31) as usize]);
+        let s = rng.next_u64() % 100;
+        f[4].push_str(if s < 95 {
+            "active"
+        } else if s < 98 {
+            "suspended"
+        } else {
+            "terminated"
+        });
+        if rng.next_u64() % 50 == 0 {
+            date(&mut f[5], ctx.day(rng)); // admitted during the month
+        } else {
+            let year = ctx.period.start().year() - 1 - (rng.next_u64() % 8) as i32;
+            let _ = write!(
+                f[5],
+                "{year:04}-{:02}-{:02}",
+                1 + rng.next_u64() % 12,
+                1 + rng.next_u64() % 28
+            );
+        }
+    }
+    fn own_codes(&self) -> &'static [(&'static str, bool)] {
+        &[("BAD_ENUM", true), ("BAD_DATE", false)]
+    }
+    fn spoil(&self, _: &Ctx, _: &mut Pcg64Mcg, code: &str, f: &mut [String]) {
+        match code {
+            "BAD_ENUM" => f[1] = "XX".into(),
+            _ => f[5] = "2025-02-30".into(),
+        }
+    }
+    fn spare(&self) -> usize {
+        3 // province
+    }
+}
+
+impl Gen for Usage {
+    fn name(&self) -> &'static str {
+        "usage"
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "record_id",
+            "partner_id",
+            "customer_id",
+            "product_code",
+            "usage_date",
+            "amount",
+        ]
+    }
+    fn row(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, idx: usize, f: &mut [String]) {
+        let _ = write!(f[0], "U{:010}", idx + 1);
+        let p = ctx.partner(rng);
+        partner_id(&mut f[1], p);
+        let _ = write!(f[2], "C{:06}{:03}", p + 1, rng.next_u64() % 60);
+        f[3].push_str(names::product(rng.next_u64()));
+        date(&mut f[4], ctx.day(rng));
+        let r = rng.next_u64();
+        let big = if r % 100 < 3 { 1 + (r >> 8) % 200 } else { 1 };
+        let fen = (100 + (r >> 16) % 20_000) * big;
+        if fen % 100 == 0 && r % 2 == 0 {
+            let _ = write!(f[5], "{}", fen / 100);
+        } else {
+            let _ = write!(f[5], "{}.{:02}", fen / 100, fen % 100);
+        }
+    }
+    fn own_codes(&self) -> &'static [(&'static str, bool)] {
+        &[
+            ("BAD_NUMBER", false),
+            ("NEGATIVE_AMOUNT", true),
+            ("TOO_MANY_DECIMALS", false),
+            ("BAD_DATE", false),
+            ("UNKNOWN_PARTNER", true),
+            ("UNKNOWN_PRODUCT", true),
+            ("OUT_OF_PERIOD", true),
+        ]
+    }
+    fn spoil(&self, ctx: &Ctx, _: &mut Pcg64Mcg, code: &str, f: &mut [String]) {
+        match code {
+            "BAD_NUMBER" => f[5] = "12a.50".into(),
+            "NEGATIVE_AMOUNT" => f[5].insert(0, '-'),
+            "TOO_MANY_DECIMALS" => f[5] = "12.345".into(),
+            "BAD_DATE" => f[4] = format!("{}-02-30", ctx.start.year()),
+            "UNKNOWN_PARTNER" => f[1] = "PX00000".into(),
+            "UNKNOWN_PRODUCT" => f[3] = "NOPE".into(),
+            _ => {
+                f[4].clear();
+                date(&mut f[4], ctx.start - Duration::days(1));
+            }
+        }
+    }
+}
+
+impl Gen for Complaints {
+    fn name(&self) -> &'static str {
+        "complaints"
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "complaint_id",
+            "partner_id",
+            "customer_id",
+            "opened_at",
+            "first_response_at",
+            "severity",
+            "category",
+            "upheld",
+        ]
+    }
+    fn row(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, idx: usize, f: &mut [String]) {
+        let _ = write!(f[0], "Q{:09}", idx + 1);
+        let p = ctx.partner(rng);
+        partner_id(&mut f[1], p);
+        let _ = write!(f[2], "C{:06}{:03}", p + 1, rng.next_u64() % 60);
+        let opened = ctx.day(rng).and_hms_opt(0, 0, 0).expect("midnight")
+            + Duration::seconds((rng.next_u64() % 86_400) as i64);
+        let _ = write!(f[3], "{}", opened.format("%Y-%m-%d %H:%M:%S"));
+        let s = rng.next_u64() % 10;
+        let (severity, sla_hours) = if s < 6 {
+            ("minor", 24)
+        } else if s < 9 {
+            ("major", 8)
+        } else {
+            ("critical", 2)
+        };
+        let r = rng.next_u64();
+        if r % 10 != 0 {
+            // Around the SLA limit: up to an hour either side, sometimes exactly on it.
+            let delay = if r % 20 == 1 {
+                sla_hours * 3600
+            } else {
+                sla_hours * 3600 - 3600 + ((r >> 8) % 7200) as i64
+            };
+            let _ = write!(
+                f[4],
+                "{}",
+                (opened + Duration::seconds(delay)).format("%Y-%m-%d %H:%M:%S")
+            );
+        }
+        f[5].push_str(severity);
+        let c = rng.next_u64();
+        f[6].push_str(if c % 500 == 0 {
+            "fraud"
+        } else {
+            ["service", "billing", "quality"][(c % 3) as usize]
+        });
+        f[7].push_str(if rng.next_u64() % 10 < 3 {
+            "true"
+        } else {
+            "false"
+        });
+    }
+    fn own_codes(&self) -> &'static [(&'static str, bool)] {
+        &[
+            ("BAD_ENUM", true),
+            ("RESPONSE_BEFORE_OPEN", true),
+            ("BAD_DATE", false),
+            ("OUT_OF_PERIOD", true),
+        ]
+    }
+    fn spoil(&self, ctx: &Ctx, _: &mut Pcg64Mcg, code: &str, f: &mut [String]) {
+        match code {
+            "BAD_ENUM" => f[5] = "urgent".into(),
+            "RESPONSE_BEFORE_OPEN" => {
+                let opened = chrono::NaiveDateTime::parse_from_str(&f[3], "%Y-%m-%d %H:%M:%S")
+                    .expect("made above");
+                f[4] = (opened - Duration::seconds(1))
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string();
+            }
+            "BAD_DATE" => f[3] = format!("{} 24:00:00", &f[3][..10]),
+            _ => {
+                f[3] = format!(
+                    "{} 23:59:59",
+                    (ctx.start - Duration::days(1)).format("%Y-%m-%d")
+                );
+                f[4].clear();
+            }
+        }
+    }
+}
+
+impl Gen for Deliveries {
+    fn name(&self) -> &'static str {
+        "deliveries"
+    }
+    fn columns(&self) -> &'static [&'static str] {
+        &[
+            "order_id",
+            "partner_id",
+            "customer_id",
+            "product_code",
+            "amount",
+            "promised_on",
+            "delivered_on",
+            "status",
+        ]
+    }
+    fn row(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, idx: usize, f: &mut [String]) {
+        let _ = write!(f[0], "O{:09}", idx + 1);
+        let p = ctx.partner(rng);
+        partner_id(&mut f[1], p);
+        let _ = write!(f[2], "C{:06}{:03}", p + 1, rng.next_u64() % 60);
+        f[3].push_str(names::product(rng.next_u64()));
+        let _ = write!(f[4], "{}.00", 500 + rng.next_u64() % 49_500);
+        let promised = ctx.day(rng);
+        date(&mut f[5], promised);
+        let s = rng.next_u64() % 10;
+        if s < 7 {
+            date(
+                &mut f[6],
+                promised + Duration::days((rng.next_u64() % 7) as i64 - 3),
+            );
+            f[7].push_str("delivered");
+        } else {
+            f[7].push_str(if s < 9 { "pending" } else { "cancelled" });
+        }
+    }
+    fn own_codes(&self) -> &'static [(&'static str, bool)] {
+        &[
+            ("BAD_STATUS_DATE", true),
+            ("OUT_OF_PERIOD", true),
+            ("BAD_ENUM", true),
+        ]
+    }
+    fn spoil(&self, ctx: &Ctx, _: &mut Pcg64Mcg, code: &str, f: &mut [String]) {
+        match code {
+            "BAD_STATUS_DATE" => {
+                f[6].clear();
+                f[7] = "delivered".into();
+            }
+            "OUT_OF_PERIOD" => {
+                f[5].clear();
+                date(&mut f[5], ctx.start - Duration::days(40));
+                f[6].clear();
+                f[7] = "pending".into();
+            }
+            _ => f[7] = "shipped".into(),
+        }
+    }
+}
