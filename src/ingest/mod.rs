@@ -189,18 +189,21 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
     let table = read.table;
     let err = Error::polars("checking rows");
     let rows_read = read.frame.height();
+    let started = std::time::Instant::now();
     let checked = checks::reasons(read.frame.clone().lazy(), table, ctx)
         .collect()
         .map_err(err)?;
+    tracing::info!(
+        table = table.name,
+        ms = started.elapsed().as_millis() as u64,
+        "row checks"
+    );
     let failed = col("reason").is_not_null();
-    let early_rejects = checked
-        .clone()
-        .lazy()
-        .filter(failed.clone())
+    let early_rejects = checks::details(checked.clone().lazy().filter(failed.clone()), table, ctx)
         .select(reject_columns())
         .collect()
         .map_err(Error::polars("rejects"))?;
-    let passing = checked.lazy().filter(failed.not());
+    let passing = checks::without_codes(checked.lazy().filter(failed.not()), table, ctx);
 
     // Step 4: exact duplicates first (the first copy stays), then ids shared
     // by rows that differ.
@@ -272,6 +275,11 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
     )
     .and_then(|lf| lf.sort([LINE], SortMultipleOptions::default()).collect())
     .map_err(Error::polars("rejected rows"))?;
+    tracing::info!(
+        table = table.name,
+        ms = started.elapsed().as_millis() as u64,
+        "checked with duplicates"
+    );
     Ok(Checked {
         accepted,
         rejected,

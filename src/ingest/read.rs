@@ -104,11 +104,18 @@ pub fn read(table: &'static Table, file: &Path, encoding: Encoding) -> Result<Re
         message: format!("cannot be read: {e}"),
     })?;
     let is_parquet = file.extension().is_some_and(|x| x == "parquet");
+    let started = std::time::Instant::now();
     let (frame, raw) = if is_parquet {
         read_parquet(table, file, &bytes)?
     } else {
         read_csv(table, file, &bytes, encoding)?
     };
+    tracing::info!(
+        table = table.name,
+        rows = frame.height(),
+        ms = started.elapsed().as_millis() as u64,
+        "read"
+    );
     Ok(ReadTable {
         table,
         file: file.to_path_buf(),
