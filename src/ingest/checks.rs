@@ -33,10 +33,6 @@ pub fn parsed(name: &str) -> String {
     format!("__v_{name}")
 }
 
-fn code_col(i: usize) -> String {
-    format!("__c{i}")
-}
-
 fn null_str() -> Expr {
     lit(NULL).cast(DataType::String)
 }
@@ -287,75 +283,53 @@ fn cross_checks(table: &Table, period: Period) -> Vec<(Expr, &'static str, Expr)
     }
 }
 
-/// Name of the code column of step 3's check `j`.
-fn cross_col(j: usize) -> String {
-    format!("__x{j}")
+/// The step-3 check of index `j`, as a code expression.
+fn cross_code(cond: Expr, code: &'static str) -> Expr {
+    when(cond).then(lit(code)).otherwise(null_str())
 }
 
 /// The reason of steps 1–3 for every row as column `reason` (null when the
-/// row passes), plus the parsed columns and one code column per check.
-/// Details are written only for rejected rows, by [`details`]: building a
-/// sentence for every row of a large month would cost more than the checks.
+/// row passes), plus the parsed columns. Only the first failing code is kept
+/// for every row; [`details`] recomputes the per-column codes for the
+/// rejected rows alone, so a large month carries one code column, not one
+/// per input column.
 pub fn reasons(frame: LazyFrame, table: &Table, ctx: &Context) -> LazyFrame {
     let parses: Vec<Expr> = table
         .columns
         .iter()
         .filter_map(|c| parse_expr(c.name, c.kind))
         .collect();
-    let mut codes: Vec<Expr> = table
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| code_expr(c.name, c.kind, ctx).alias(code_col(i)))
-        .collect();
-    for (j, (cond, code, _)) in cross_checks(table, ctx.period).into_iter().enumerate() {
-        codes.push(
-            when(cond)
-                .then(lit(code))
-                .otherwise(null_str())
-                .alias(cross_col(j)),
-        );
-    }
     let mut reason = vec![col(super::read::PRE)];
-    reason.extend((0..table.columns.len()).map(|i| col(code_col(i))));
-    reason.extend((0..cross_checks(table, ctx.period).len()).map(|j| col(cross_col(j))));
+    reason.extend(table.columns.iter().map(|c| code_expr(c.name, c.kind, ctx)));
+    reason.extend(
+        cross_checks(table, ctx.period)
+            .into_iter()
+            .map(|(cond, code, _)| cross_code(cond, code)),
+    );
     frame
         .with_columns(parses)
-        .with_columns(codes)
         .with_column(coalesce(&reason).alias("reason"))
 }
 
-/// The human sentence of each rejected row as column `detail`, dropping the
-/// code columns [`reasons`] added.
+/// The human sentence of each rejected row as column `detail`.
 pub fn details(rejected: LazyFrame, table: &Table, ctx: &Context) -> LazyFrame {
     let mut detail = vec![structural_detail()];
-    for (i, c) in table.columns.iter().enumerate() {
-        detail.push(detail_expr(c.name, col(code_col(i)), c.kind, ctx.period));
+    for c in table.columns {
+        detail.push(detail_expr(
+            c.name,
+            code_expr(c.name, c.kind, ctx),
+            c.kind,
+            ctx.period,
+        ));
     }
-    let cross = cross_checks(table, ctx.period);
-    for (j, (_, _, sentence)) in cross.iter().enumerate() {
+    for (cond, code, sentence) in cross_checks(table, ctx.period) {
         detail.push(
-            when(col(cross_col(j)).is_not_null())
-                .then(sentence.clone())
+            when(cross_code(cond, code).is_not_null())
+                .then(sentence)
                 .otherwise(null_str()),
         );
     }
-    rejected
-        .with_column(coalesce(&detail).alias("detail"))
-        .drop(code_columns(table, cross.len()))
-}
-
-/// Drops the code columns of a frame that passed the checks.
-pub fn without_codes(frame: LazyFrame, table: &Table, ctx: &Context) -> LazyFrame {
-    frame.drop(code_columns(table, cross_checks(table, ctx.period).len()))
-}
-
-fn code_columns(table: &Table, cross: usize) -> Selector {
-    let names: Vec<String> = (0..table.columns.len())
-        .map(code_col)
-        .chain((0..cross).map(cross_col))
-        .collect();
-    cols(names)
+    rejected.with_column(coalesce(&detail).alias("detail"))
 }
 
 fn structural_detail() -> Expr {

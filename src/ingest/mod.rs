@@ -203,22 +203,31 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
         .select(reject_columns())
         .collect()
         .map_err(Error::polars("rejects"))?;
-    let passing = checks::without_codes(checked.lazy().filter(failed.not()), table, ctx);
+    let passing = checked.lazy().filter(failed.not());
 
     // Step 4: exact duplicates first (the first copy stays), then ids shared
-    // by rows that differ.
+    // by rows that differ. Both need a shared id, so one hash pass over the
+    // ids finds the few candidate rows and only those are compared whole.
+    let id = table.id();
+    let window = crate::compute::window;
+    let passing = passing
+        .with_column(window(len(), &[col(id)]).alias("__id_rows"))
+        .collect()
+        .map_err(Error::polars("duplicate ids"))?;
+    let unique = passing.clone().lazy().filter(col("__id_rows").eq(lit(1)));
     let keys: Vec<Expr> = table
         .columns
         .iter()
         .map(|c| comparable(c.name, c.kind))
         .collect();
-    let first_line = crate::compute::window(col(LINE).min(), &keys);
-    let with_dups = passing
-        .with_column(col(LINE).neq(first_line.clone()).alias("__dup_row"))
-        .with_column(first_line.alias("__first_line"))
+    let shared = passing
+        .lazy()
+        .filter(col("__id_rows").gt(lit(1)))
+        .with_column(window(col(LINE).min(), &keys).alias("__first_line"))
+        .with_column(col(LINE).neq(col("__first_line")).alias("__dup_row"))
         .collect()
         .map_err(Error::polars("duplicate rows"))?;
-    let dup_rows = with_dups
+    let dup_rows = shared
         .clone()
         .lazy()
         .filter(col("__dup_row"))
@@ -236,11 +245,10 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
             .alias("detail"),
         ])
         .select(reject_columns());
-    let id = table.id();
-    let rest = with_dups
+    let rest = shared
         .lazy()
         .filter(col("__dup_row").not())
-        .with_column(crate::compute::window(col(LINE).count(), &[col(id)]).alias("__id_rows"))
+        .with_column(window(len(), &[col(id)]).alias("__id_rows"))
         .collect()
         .map_err(Error::polars("duplicate ids"))?;
     let dup_ids = rest
@@ -263,9 +271,15 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
             .alias("detail"),
         ])
         .select(reject_columns());
-    let accepted = rest
-        .lazy()
-        .filter(col("__id_rows").lt_eq(lit(1)))
+    let survivors = rest.lazy().filter(col("__id_rows").eq(lit(1)));
+    let accepted = if survivors.clone().collect().map(|d| d.height()).unwrap_or(0) == 0 {
+        unique
+    } else {
+        concat([unique, survivors], UnionArgs::default())
+            .map_err(Error::polars("accepted rows"))?
+            .sort([LINE], SortMultipleOptions::default())
+    };
+    let accepted = accepted
         .select(typed_columns(table))
         .collect()
         .map_err(Error::polars("accepted rows"))?;
