@@ -271,7 +271,10 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
             .alias("detail"),
         ])
         .select(reject_columns());
-    let survivors = rest.lazy().filter(col("__id_rows").eq(lit(1)));
+    let survivors = rest
+        .lazy()
+        .filter(col("__id_rows").eq(lit(1)))
+        .drop(cols(["__first_line", "__dup_row"]));
     let accepted = if survivors.clone().collect().map(|d| d.height()).unwrap_or(0) == 0 {
         unique
     } else {
