@@ -355,15 +355,6 @@ fn structural_detail() -> Expr {
         .otherwise(null_str())
 }
 
-/// The value of a column as compared by DUPLICATE_ROW: amounts as fen,
-/// date-times with a space separator, everything else as trimmed text.
-pub fn comparable(name: &str, kind: Kind) -> Expr {
-    match kind {
-        Kind::Amount | Kind::DateTime { .. } => col(parsed(name)),
-        _ => col(name),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

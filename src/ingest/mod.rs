@@ -17,8 +17,8 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::period::Period;
 use crate::policy::Policy;
-use checks::{Context, comparable, parsed};
-use read::{LINE, ROW, ReadTable};
+use checks::{Context, parsed};
+use read::{LINE, POS};
 use tables::{Kind, Table};
 
 /// Counts of one input, as printed by `validate` and kept in the manifest.
@@ -119,39 +119,33 @@ pub fn load(
         partner_ids: Series::new_empty("ids".into(), &DataType::String),
     };
 
-    let partners_read = read::read(&tables::PARTNERS, &files[0], config.encoding)?;
-    let partners = check_table(&partners_read, &ctx)?;
+    let encoding = config.encoding;
+    let partners = load_table(&tables::PARTNERS, &files[0], encoding, &ctx)?;
     ctx.partner_ids = partners
         .accepted
         .column("partner_id")
         .map_err(Error::polars("partner ids"))?
         .as_materialized_series()
         .clone();
-
-    let encoding = config.encoding;
-    let others: Vec<(ReadTable, Checked)> = {
+    let others: Vec<Loaded> = {
         use rayon::prelude::*;
         let ctx = &ctx;
         tables::ALL[1..]
             .par_iter()
             .zip(&files[1..])
-            .map(|(t, f)| {
-                let read = read::read(t, f, encoding)?;
-                let checked = check_table(&read, ctx)?;
-                Ok((read, checked))
-            })
+            .map(|(t, f)| load_table(t, f, encoding, ctx))
             .collect::<Result<_>>()?
     };
 
     let mut inputs = Vec::with_capacity(4);
     let mut reject_frames = Vec::with_capacity(4);
     let mut accepted = Vec::with_capacity(4);
-    for (read, checked) in std::iter::once((partners_read, partners)).chain(others) {
-        fingerprint.update(&read.bytes);
+    for loaded in std::iter::once(partners).chain(others) {
+        fingerprint.update(loaded.stats.sha256.as_bytes());
         fingerprint.update([0u8]);
-        inputs.push(checked.stats(&read)?);
-        reject_frames.push(checked.rejects_with_raw(&read)?);
-        accepted.push(checked.accepted);
+        inputs.push(loaded.stats);
+        reject_frames.push(loaded.rejects);
+        accepted.push(loaded.accepted);
     }
     let rejects = concat_frames(reject_frames)?;
     let mut accepted = accepted.into_iter();
@@ -177,49 +171,130 @@ fn concat_frames(frames: Vec<DataFrame>) -> Result<DataFrame> {
         .map_err(Error::polars("collecting rejects"))
 }
 
+/// One table read and checked; its file's bytes are already dropped.
+struct Loaded {
+    accepted: DataFrame,
+    /// source, line, reason, detail, raw.
+    rejects: DataFrame,
+    stats: InputStats,
+}
+
+fn load_table(
+    table: &'static Table,
+    file: &std::path::Path,
+    encoding: crate::config::Encoding,
+    ctx: &Context,
+) -> Result<Loaded> {
+    let mut source = read::open(table, file, encoding)?;
+    let (sha256, batches) = rayon::join(
+        || hex::encode(Sha256::digest(&source.bytes)),
+        || check_rows(&source, ctx),
+    );
+    source.release();
+    let checked = find_duplicates(table, batches?)?;
+    let stats = checked.stats(&source, sha256)?;
+    let rejects = checked.rejects_with_raw(&source)?;
+    Ok(Loaded {
+        accepted: checked.accepted,
+        rejects,
+        stats,
+    })
+}
+
 /// One table split into accepted rows and rejected rows.
 struct Checked {
     accepted: DataFrame,
-    /// line, reason, detail, __row.
+    /// line, reason, detail, __pos.
     rejected: DataFrame,
     rows_read: usize,
 }
 
-fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
-    let table = read.table;
-    let err = Error::polars("checking rows");
-    let rows_read = read.frame.height();
-    let started = std::time::Instant::now();
-    let checked = checks::reasons(read.frame.clone().lazy(), table, ctx)
-        .collect()
-        .map_err(err)?;
-    tracing::info!(
-        table = table.name,
-        ms = started.elapsed().as_millis() as u64,
-        "row checks"
-    );
-    let failed = col("reason").is_not_null();
-    let early_rejects = checks::details(checked.clone().lazy().filter(failed.clone()), table, ctx)
-        .select(reject_columns())
-        .collect()
-        .map_err(Error::polars("rejects"))?;
-    let passing = checked.lazy().filter(failed.not());
+/// Steps 1–3 batch by batch: accepted rows typed, rejected rows with details.
+struct Batches {
+    passing: LazyFrame,
+    early: LazyFrame,
+    rows_read: usize,
+}
+
+fn check_rows(source: &read::Source, ctx: &Context) -> Result<Batches> {
+    let table = source.table;
+    let mut rows_read = 0;
+    let mut early = Vec::new();
+    let mut passing = Vec::new();
+    source.batches(|batch| {
+        rows_read += batch.height();
+        let checked = checks::reasons(batch.lazy(), table, ctx)
+            .collect()
+            .map_err(Error::polars("checking rows"))?;
+        let failed = col("reason").is_not_null();
+        early.push(
+            checks::details(checked.clone().lazy().filter(failed.clone()), table, ctx)
+                .select(reject_columns()),
+        );
+        let typed = checked
+            .lazy()
+            .filter(failed.not())
+            .select(typed_columns(table));
+        passing.push(
+            typed
+                .collect()
+                .map_err(Error::polars("typing accepted rows"))?
+                .lazy(),
+        );
+        Ok(())
+    })?;
+    let passing = concat(passing, UnionArgs::default()).map_err(Error::polars("accepted rows"))?;
+    let early = concat(early, UnionArgs::default()).map_err(Error::polars("rejected rows"))?;
+    Ok(Batches {
+        passing,
+        early,
+        rows_read,
+    })
+}
+
+/// Step 4 on the rows that passed steps 1–3.
+fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked> {
+    let Batches {
+        passing,
+        early,
+        rows_read,
+    } = batches;
+    let id = table.id();
+    let names: Vec<&str> = std::iter::once(LINE)
+        .chain(table.columns.iter().map(|c| c.name))
+        .collect();
+    let passing = passing.collect().map_err(Error::polars("accepted rows"))?;
+    // The common case, no id seen twice, needs no row comparison at all.
+    let distinct = passing
+        .column(id)
+        .and_then(|c| c.n_unique())
+        .map_err(Error::polars("duplicate ids"))?;
+    if distinct == passing.height() {
+        let accepted = passing
+            .select(names)
+            .map_err(Error::polars("accepted rows"))?;
+        let rejected = early
+            .sort([LINE], SortMultipleOptions::default())
+            .collect()
+            .map_err(Error::polars("rejected rows"))?;
+        return Ok(Checked {
+            accepted,
+            rejected,
+            rows_read,
+        });
+    }
 
     // Step 4: exact duplicates first (the first copy stays), then ids shared
     // by rows that differ. Both need a shared id, so one hash pass over the
     // ids finds the few candidate rows and only those are compared whole.
-    let id = table.id();
     let window = crate::compute::window;
     let passing = passing
+        .lazy()
         .with_column(window(len(), &[col(id)]).alias("__id_rows"))
         .collect()
         .map_err(Error::polars("duplicate ids"))?;
     let unique = passing.clone().lazy().filter(col("__id_rows").eq(lit(1)));
-    let keys: Vec<Expr> = table
-        .columns
-        .iter()
-        .map(|c| comparable(c.name, c.kind))
-        .collect();
+    let keys: Vec<Expr> = table.columns.iter().map(|c| col(c.name)).collect();
     let shared = passing
         .lazy()
         .filter(col("__id_rows").gt(lit(1)))
@@ -283,20 +358,12 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
             .sort([LINE], SortMultipleOptions::default())
     };
     let accepted = accepted
-        .select(typed_columns(table))
+        .select(names.iter().map(|n| col(*n)).collect::<Vec<_>>())
         .collect()
         .map_err(Error::polars("accepted rows"))?;
-    let rejected = concat(
-        [early_rejects.lazy(), dup_rows, dup_ids],
-        UnionArgs::default(),
-    )
-    .and_then(|lf| lf.sort([LINE], SortMultipleOptions::default()).collect())
-    .map_err(Error::polars("rejected rows"))?;
-    tracing::info!(
-        table = table.name,
-        ms = started.elapsed().as_millis() as u64,
-        "checked with duplicates"
-    );
+    let rejected = concat([early, dup_rows, dup_ids], UnionArgs::default())
+        .and_then(|lf| lf.sort([LINE], SortMultipleOptions::default()).collect())
+        .map_err(Error::polars("rejected rows"))?;
     Ok(Checked {
         accepted,
         rejected,
@@ -305,12 +372,12 @@ fn check_table(read: &ReadTable, ctx: &Context) -> Result<Checked> {
 }
 
 fn reject_columns() -> [Expr; 4] {
-    [col(LINE), col("reason"), col("detail"), col(ROW)]
+    [col(LINE), col("reason"), col("detail"), col(POS)]
 }
 
-/// The accepted columns with their typed values.
+/// The accepted columns with their typed values (and `line`, `__pos`).
 fn typed_columns(table: &Table) -> Vec<Expr> {
-    let mut out = vec![col(LINE)];
+    let mut out = vec![col(LINE), col(POS)];
     out.extend(table.columns.iter().map(|c| match c.kind {
         Kind::Amount | Kind::Date { .. } | Kind::DateTime { .. } => {
             col(parsed(c.name)).alias(c.name)
@@ -322,32 +389,35 @@ fn typed_columns(table: &Table) -> Vec<Expr> {
 }
 
 impl Checked {
-    fn stats(&self, read: &ReadTable) -> Result<InputStats> {
+    fn stats(&self, source: &read::Source, sha256: String) -> Result<InputStats> {
+        let err = Error::polars("stats");
         let reasons = self
             .rejected
             .column("reason")
-            .map_err(Error::polars("stats"))?
-            .str()
-            .map_err(Error::polars("stats"))?;
+            .and_then(|c| c.str().cloned())
+            .map_err(err)?;
         let mut by_reason = BTreeMap::new();
         for r in reasons.iter().flatten() {
             *by_reason.entry(r.to_string()).or_insert(0u64) += 1;
         }
-        let amount = if read.table.columns.iter().any(|c| c.kind == Kind::Amount) {
-            let sum = self
+        let amount = if source.table.columns.iter().any(|c| c.kind == Kind::Amount) {
+            let column = self
                 .accepted
                 .column("amount")
-                .map_err(Error::polars("stats"))?
-                .as_materialized_series()
-                .sum::<i64>();
-            Some(sum.map_err(Error::polars("stats"))?)
+                .map_err(Error::polars("stats"))?;
+            Some(
+                column
+                    .as_materialized_series()
+                    .sum::<i64>()
+                    .map_err(Error::polars("stats"))?,
+            )
         } else {
             None
         };
         Ok(InputStats {
-            source: read.table.name,
-            path: read.file.clone(),
-            sha256: hex::encode(Sha256::digest(&read.bytes)),
+            source: source.table.name,
+            path: source.file.clone(),
+            sha256,
             rows_read: self.rows_read as u64,
             rows_accepted: self.accepted.height() as u64,
             rows_rejected: self.rejected.height() as u64,
@@ -357,27 +427,26 @@ impl Checked {
     }
 
     /// The rejects with `source` and the original text of each row.
-    fn rejects_with_raw(&self, read: &ReadTable) -> Result<DataFrame> {
-        let rows = self
+    fn rejects_with_raw(&self, source: &read::Source) -> Result<DataFrame> {
+        let err = || Error::polars("raw");
+        let positions: Vec<i64> = self
             .rejected
-            .column(ROW)
-            .map_err(Error::polars("raw"))?
-            .i64()
-            .map_err(Error::polars("raw"))?;
-        let raw: Vec<String> = rows
+            .column(POS)
+            .and_then(|c| c.i64().cloned())
+            .map_err(err())?
             .into_no_null_iter()
-            .map(|r| read.raw.raw(&read.bytes, r as usize))
             .collect();
+        let raw = source.raws(&positions)?;
         let n = self.rejected.height();
         let mut df = self
             .rejected
             .select([LINE, "reason", "detail"])
-            .map_err(Error::polars("raw"))?;
+            .map_err(err())?;
         df.with_column(Column::new("raw".into(), raw))
-            .map_err(Error::polars("raw"))?;
-        df.with_column(Column::new("source".into(), vec![read.table.name; n]))
-            .map_err(Error::polars("raw"))?;
+            .map_err(err())?;
+        df.with_column(Column::new("source".into(), vec![source.table.name; n]))
+            .map_err(err())?;
         df.select(["source", LINE, "reason", "detail", "raw"])
-            .map_err(Error::polars("raw"))
+            .map_err(err())
     }
 }

@@ -19,60 +19,40 @@ pub const LINE: &str = "line";
 pub const PRE: &str = "__pre";
 /// Column holding the number of fields a CSV record had.
 pub const NFIELDS: &str = "__nfields";
-/// Column holding the row's position in the file (0-based), for `raw`.
-pub const ROW: &str = "__row";
+/// Column holding where the record starts: its byte offset in a CSV file, or
+/// its row index in a Parquet file. Used to fetch `raw` for rejected rows.
+pub const POS: &str = "__pos";
 
-/// Where the original text of a row comes from, for the rejects' `raw`.
-pub enum RawSource {
-    /// CSV: each record's byte range in the file, and the file's encoding.
-    Csv {
-        spans: Vec<(usize, usize)>,
-        encoding: Encoding,
-    },
-    /// Parquet: every column of the file as read.
-    Parquet { frame: DataFrame },
-}
+/// Records per batch: the checks run batch by batch so that a month of tens
+/// of millions of rows never holds more than one batch as text.
+pub const BATCH: usize = 1 << 20;
 
-impl RawSource {
-    /// The original text of the row at position `row` of file `bytes`.
-    pub fn raw(&self, bytes: &[u8], row: usize) -> String {
-        match self {
-            RawSource::Csv { spans, encoding } => {
-                let (a, b) = spans[row];
-                decode_lossy(&bytes[a..b], *encoding)
-            }
-            RawSource::Parquet { frame } => {
-                let mut parts = Vec::with_capacity(frame.width());
-                for column in frame.columns() {
-                    let value = column.get(row).map(|v| match v {
-                        AnyValue::Null => String::new(),
-                        AnyValue::String(s) => s.to_string(),
-                        AnyValue::StringOwned(s) => s.to_string(),
-                        other => other.to_string(),
-                    });
-                    parts.push(value.unwrap_or_default());
-                }
-                parts.join(",")
-            }
-        }
-    }
-}
-
-/// One table as read: its file, bytes, text frame and raw source.
-pub struct ReadTable {
+/// An opened input table: its bytes, header checked, ready to be read in batches.
+pub struct Source {
     /// The table read.
     pub table: &'static Table,
     /// The file it came from.
     pub file: PathBuf,
     /// The file's bytes, as hashed into the run_id.
     pub bytes: Vec<u8>,
-    /// One row per record: `line`, `__pre`, `__nfields`, `__row`, then the
-    /// table's columns as trimmed text ("" when empty).
-    pub frame: DataFrame,
-    /// Original text of each record.
-    pub raw: RawSource,
+    format: Format,
 }
 
+enum Format {
+    /// CSV: where the body starts (after a BOM), the header's field count and
+    /// the position of each table column in the header.
+    /// `all_valid`: the whole body is valid UTF-8, validated once at open,
+    /// which spares a per-record check in the common case.
+    Csv {
+        encoding: Encoding,
+        body: usize,
+        fields: usize,
+        index: Vec<usize>,
+        all_valid: bool,
+    },
+    /// Parquet: the file's (trimmed) column names and row count.
+    Parquet { names: Vec<String>, rows: usize },
+}
 /// Finds the table's file in `dir`: exactly one of NAME.csv and NAME.parquet.
 pub fn locate(dir: &Path, table: &Table) -> Result<PathBuf> {
     let csv = dir.join(format!("{}.csv", table.name));
@@ -97,32 +77,260 @@ pub fn locate(dir: &Path, table: &Table) -> Result<PathBuf> {
     }
 }
 
-/// Reads a located table file.
-pub fn read(table: &'static Table, file: &Path, encoding: Encoding) -> Result<ReadTable> {
+/// Opens a located table file: reads it and checks its header or schema, so
+/// a missing column fails (exit 2) before any row is checked.
+pub fn open(table: &'static Table, file: &Path, encoding: Encoding) -> Result<Source> {
     let bytes = std::fs::read(file).map_err(|e| Error::Input {
         file: file.to_path_buf(),
         message: format!("cannot be read: {e}"),
     })?;
-    let is_parquet = file.extension().is_some_and(|x| x == "parquet");
-    let started = std::time::Instant::now();
-    let (frame, raw) = if is_parquet {
-        read_parquet(table, file, &bytes)?
+    let format = if file.extension().is_some_and(|x| x == "parquet") {
+        parquet_format(table, file, &bytes)?
     } else {
-        read_csv(table, file, &bytes, encoding)?
+        csv_format(table, file, &bytes, encoding)?
     };
-    tracing::info!(
-        table = table.name,
-        rows = frame.height(),
-        ms = started.elapsed().as_millis() as u64,
-        "read"
-    );
-    Ok(ReadTable {
+    Ok(Source {
         table,
         file: file.to_path_buf(),
         bytes,
-        frame,
-        raw,
+        format,
     })
+}
+
+impl Source {
+    /// Calls `f` with each batch of at most [`BATCH`] records: a frame of
+    /// `line`, `__pre`, `__nfields`, `__pos`, then the table's columns as
+    /// trimmed text ("" when empty).
+    pub fn batches(&self, mut f: impl FnMut(DataFrame) -> Result<()>) -> Result<()> {
+        let started = std::time::Instant::now();
+        let mut rows = 0;
+        match &self.format {
+            Format::Csv {
+                encoding,
+                body,
+                fields,
+                index,
+                all_valid,
+            } => {
+                let mut splitter = Splitter::new(&self.bytes[*body..]);
+                let mut rec = Record::default();
+                splitter.next_record(&mut rec); // the header, checked when opened
+                // Every table yields at least one batch, empty or not, so the
+                // caller always sees the frame's columns.
+                let mut first = true;
+                loop {
+                    let batch = self.csv_batch(
+                        &mut splitter,
+                        &mut rec,
+                        (*encoding, *all_valid),
+                        *body,
+                        *fields,
+                        index,
+                    )?;
+                    if batch.height() == 0 && !first {
+                        break;
+                    }
+                    first = false;
+                    rows += batch.height();
+                    f(batch)?;
+                }
+            }
+            Format::Parquet { names, rows: total } => {
+                for offset in (0..(*total).max(1)).step_by(BATCH) {
+                    let len = BATCH.min(total.saturating_sub(offset));
+                    let batch = self.parquet_batch(names, offset, len)?;
+                    rows += batch.height();
+                    f(batch)?;
+                }
+            }
+        }
+        tracing::info!(
+            table = self.table.name,
+            rows,
+            ms = started.elapsed().as_millis() as u64,
+            "read and checked"
+        );
+        Ok(())
+    }
+
+    fn csv_batch(
+        &self,
+        splitter: &mut Splitter<'_>,
+        rec: &mut Record,
+        (encoding, all_valid): (Encoding, bool),
+        body: usize,
+        fields: usize,
+        index: &[usize],
+    ) -> Result<DataFrame> {
+        let data = &self.bytes[body..];
+        let capacity = BATCH.min(data.len() / 32 + 16);
+        let mut builders: Vec<StringChunkedBuilder> = self
+            .table
+            .columns
+            .iter()
+            .map(|c| StringChunkedBuilder::new(c.name.into(), capacity))
+            .collect();
+        let mut lines: Vec<i64> = Vec::with_capacity(capacity);
+        let mut nfields: Vec<i64> = Vec::with_capacity(capacity);
+        let mut pre: Vec<Option<&'static str>> = Vec::with_capacity(capacity);
+        let mut pos: Vec<i64> = Vec::with_capacity(capacity);
+        while lines.len() < BATCH && splitter.next_record(rec) {
+            lines.push(rec.line);
+            nfields.push(rec.len() as i64);
+            pos.push((rec.span.0 + body) as i64);
+            let bad_encoding =
+                !all_valid && decode_strict(&data[rec.span.0..rec.span.1], encoding).is_none();
+            let fault = if bad_encoding {
+                Some("BAD_ENCODING")
+            } else if rec.bad_quoting {
+                Some("BAD_QUOTING")
+            } else if rec.len() != fields {
+                Some("WRONG_FIELD_COUNT")
+            } else {
+                None
+            };
+            pre.push(fault);
+            for (builder, &at) in builders.iter_mut().zip(index) {
+                if fault.is_some() {
+                    builder.append_value("");
+                } else if all_valid {
+                    // The body is valid UTF-8 and fields split at ASCII bytes.
+                    builder.append_value(
+                        std::str::from_utf8(rec.field(at))
+                            .unwrap_or_default()
+                            .trim(),
+                    );
+                } else {
+                    builder.append_value(
+                        decode_strict(rec.field(at), encoding)
+                            .unwrap_or_default()
+                            .trim(),
+                    );
+                }
+            }
+        }
+        let height = lines.len();
+        let mut columns: Vec<Column> = vec![
+            Column::new(LINE.into(), lines),
+            Column::new(PRE.into(), pre),
+            Column::new(NFIELDS.into(), nfields),
+            Column::new(POS.into(), pos),
+        ];
+        columns.extend(
+            builders
+                .into_iter()
+                .map(|b| b.finish().into_series().into()),
+        );
+        DataFrame::new(height, columns).map_err(polars_err(&self.file))
+    }
+
+    fn parquet_reader(&self) -> ParquetReader<Cursor<&[u8]>> {
+        ParquetReader::new(Cursor::new(self.bytes.as_slice()))
+    }
+
+    fn parquet_batch(&self, names: &[String], offset: usize, len: usize) -> Result<DataFrame> {
+        let mut frame = self
+            .parquet_reader()
+            .with_slice(Some((offset, len)))
+            .finish()
+            .map_err(polars_err(&self.file))?;
+        frame
+            .set_column_names(names)
+            .map_err(polars_err(&self.file))?;
+        let index = column_positions(self.table, names, &self.file)?;
+        let height = frame.height();
+        let positions: Vec<i64> = (offset as i64..(offset + height) as i64).collect();
+        frame
+            .with_column(Column::new("__ingest_pos".into(), positions))
+            .map_err(polars_err(&self.file))?;
+        let mut exprs = vec![
+            (col("__ingest_pos") + lit(2i64)).alias(LINE),
+            lit(NULL).cast(DataType::String).alias(PRE),
+            lit(names.len() as i64).alias(NFIELDS),
+            col("__ingest_pos").alias(POS),
+        ];
+        for (column, &at) in self.table.columns.iter().zip(&index) {
+            let dtype = frame.columns()[at].dtype().clone();
+            let name = names[at].as_str();
+            exprs.push(
+                text_of(name, &dtype, column.kind)
+                    .ok_or_else(|| type_error(&self.file, name, &dtype, column.kind))?,
+            );
+        }
+        frame
+            .lazy()
+            .select(exprs)
+            .collect()
+            .map_err(polars_err(&self.file))
+    }
+
+    /// Frees the file's bytes once every batch has been read.
+    pub fn release(&mut self) {
+        self.bytes = Vec::new();
+    }
+
+    /// The original text of the records at `positions` (from `__pos`).
+    pub fn raws(&self, positions: &[i64]) -> Result<Vec<String>> {
+        match &self.format {
+            Format::Csv { encoding, .. } => {
+                let mut file =
+                    std::fs::File::open(&self.file).map_err(Error::io("reread", &self.file))?;
+                positions
+                    .iter()
+                    .map(|&p| {
+                        record_at(&mut file, p as u64, *encoding)
+                            .map_err(Error::io("reread", &self.file))
+                    })
+                    .collect()
+            }
+            Format::Parquet { .. } if positions.is_empty() => Ok(vec![]),
+            Format::Parquet { .. } => {
+                let file =
+                    std::fs::File::open(&self.file).map_err(Error::io("reread", &self.file))?;
+                let frame = ParquetReader::new(file)
+                    .finish()
+                    .map_err(polars_err(&self.file))?;
+                let idx = IdxCa::from_vec(
+                    "idx".into(),
+                    positions.iter().map(|&p| p as IdxSize).collect(),
+                );
+                let rows = frame.take(&idx).map_err(polars_err(&self.file))?;
+                Ok((0..rows.height())
+                    .map(|i| {
+                        rows.columns()
+                            .iter()
+                            .map(|c| match c.get(i) {
+                                Ok(AnyValue::Null) | Err(_) => String::new(),
+                                Ok(AnyValue::String(s)) => s.to_string(),
+                                Ok(AnyValue::StringOwned(s)) => s.to_string(),
+                                Ok(other) => other.to_string(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .collect())
+            }
+        }
+    }
+}
+
+/// The text of the CSV record starting at byte `at`, read back from disk so
+/// that a large file's bytes need not stay in memory for its few rejects.
+fn record_at(file: &mut std::fs::File, at: u64, encoding: Encoding) -> std::io::Result<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut window = 4096;
+    loop {
+        let mut buf = Vec::with_capacity(window);
+        file.seek(SeekFrom::Start(at))?;
+        file.by_ref().take(window as u64).read_to_end(&mut buf)?;
+        let mut rec = Record::default();
+        Splitter::new(&buf).next_record(&mut rec);
+        // A record that reaches the window's end may go on: read more.
+        if rec.span.1 < buf.len() || buf.len() < window {
+            return Ok(decode_lossy(&buf[rec.span.0..rec.span.1], encoding));
+        }
+        window *= 4;
+    }
 }
 
 fn decode_lossy(bytes: &[u8], encoding: Encoding) -> String {
@@ -154,28 +362,18 @@ fn polars_err(file: &Path) -> impl Fn(PolarsError) -> Error + '_ {
     }
 }
 
-fn read_csv(
-    table: &Table,
-    file: &Path,
-    bytes: &[u8],
-    encoding: Encoding,
-) -> Result<(DataFrame, RawSource)> {
+fn csv_format(table: &Table, file: &Path, bytes: &[u8], encoding: Encoding) -> Result<Format> {
     let input_err = |message: String| Error::Input {
         file: file.to_path_buf(),
         message,
     };
-    let bom = if encoding == Encoding::Utf8 && bytes.starts_with(b"\xEF\xBB\xBF") {
+    let body = if encoding == Encoding::Utf8 && bytes.starts_with(b"\xEF\xBB\xBF") {
         3
     } else {
         0
     };
-    let body = &bytes[bom..];
-    // One validation of the whole file spares a per-record check in the
-    // common case where every byte is good.
-    let all_valid = encoding == Encoding::Utf8 && std::str::from_utf8(body).is_ok();
-    let mut splitter = Splitter::new(body);
     let mut rec = Record::default();
-    if !splitter.next_record(&mut rec) {
+    if !Splitter::new(&bytes[body..]).next_record(&mut rec) {
         return Err(input_err("is empty: a header row is required".into()));
     }
     if rec.bad_quoting {
@@ -192,64 +390,14 @@ fn read_csv(
         header.push(name.trim().to_string());
     }
     let index = column_positions(table, &header, file)?;
-
-    let capacity = body.len() / 64 + 16;
-    let mut builders: Vec<StringChunkedBuilder> = table
-        .columns
-        .iter()
-        .map(|c| StringChunkedBuilder::new(c.name.into(), capacity))
-        .collect();
-    let mut lines: Vec<i64> = Vec::with_capacity(capacity);
-    let mut nfields: Vec<i64> = Vec::with_capacity(capacity);
-    let mut pre: Vec<Option<&'static str>> = Vec::with_capacity(capacity);
-    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(capacity);
-    while splitter.next_record(&mut rec) {
-        lines.push(rec.line);
-        nfields.push(rec.len() as i64);
-        spans.push((rec.span.0 + bom, rec.span.1 + bom));
-        let bad_encoding =
-            !all_valid && decode_strict(&body[rec.span.0..rec.span.1], encoding).is_none();
-        let fault = if bad_encoding {
-            Some("BAD_ENCODING")
-        } else if rec.bad_quoting {
-            Some("BAD_QUOTING")
-        } else if rec.len() != header.len() {
-            Some("WRONG_FIELD_COUNT")
-        } else {
-            None
-        };
-        pre.push(fault);
-        for (builder, &at) in builders.iter_mut().zip(&index) {
-            if fault.is_some() {
-                builder.append_value("");
-            } else if all_valid {
-                // SAFETY-free: the whole body was validated as UTF-8 above and
-                // fields are split at ASCII bytes, so each field is valid too.
-                builder.append_value(
-                    std::str::from_utf8(rec.field(at))
-                        .unwrap_or_default()
-                        .trim(),
-                );
-            } else {
-                let text = decode_strict(rec.field(at), encoding).unwrap_or_default();
-                builder.append_value(text.trim());
-            }
-        }
-    }
-    let height = lines.len();
-    let mut columns: Vec<Column> = vec![
-        Column::new(LINE.into(), lines),
-        Column::new(PRE.into(), pre),
-        Column::new(NFIELDS.into(), nfields),
-        Column::new(ROW.into(), (0..height as i64).collect::<Vec<i64>>()),
-    ];
-    columns.extend(
-        builders
-            .into_iter()
-            .map(|b| b.finish().into_series().into()),
-    );
-    let frame = DataFrame::new(height, columns).map_err(polars_err(file))?;
-    Ok((frame, RawSource::Csv { spans, encoding }))
+    let all_valid = encoding == Encoding::Utf8 && std::str::from_utf8(&bytes[body..]).is_ok();
+    Ok(Format::Csv {
+        encoding,
+        body,
+        fields: header.len(),
+        index,
+        all_valid,
+    })
 }
 
 fn encoding_name(encoding: Encoding) -> &'static str {
@@ -280,51 +428,38 @@ fn column_positions(table: &Table, header: &[String], file: &Path) -> Result<Vec
         .collect()
 }
 
-fn read_parquet(table: &Table, file: &Path, bytes: &[u8]) -> Result<(DataFrame, RawSource)> {
-    let mut frame = ParquetReader::new(Cursor::new(bytes))
+fn parquet_format(table: &Table, file: &Path, bytes: &[u8]) -> Result<Format> {
+    let empty = ParquetReader::new(Cursor::new(bytes))
+        .with_slice(Some((0, 0)))
         .finish()
         .map_err(polars_err(file))?;
-    let trimmed: Vec<String> = frame
+    let names: Vec<String> = empty
         .get_column_names()
         .iter()
         .map(|n| n.trim().to_string())
         .collect();
-    frame.set_column_names(&trimmed).map_err(polars_err(file))?;
-    let index = column_positions(table, &trimmed, file)?;
-    let height = frame.height();
-    let mut numbered = frame.clone();
-    let rows: Vec<i64> = (0..height as i64).collect();
-    let lines: Vec<i64> = (2..height as i64 + 2).collect();
-    for (name, values) in [("__ingest_row", rows), ("__ingest_line", lines)] {
-        numbered
-            .with_column(Column::new(name.into(), values))
-            .map_err(polars_err(file))?;
-    }
-    let mut exprs = vec![
-        col("__ingest_line").alias(LINE),
-        lit(NULL).cast(DataType::String).alias(PRE),
-        lit(trimmed.len() as i64).alias(NFIELDS),
-        col("__ingest_row").alias(ROW),
-    ];
+    let index = column_positions(table, &names, file)?;
+    // Types are checked here so that a file of any size fails the same way.
     for (column, &at) in table.columns.iter().zip(&index) {
-        let dtype = frame.columns()[at].dtype().clone();
-        let name = trimmed[at].as_str();
-        exprs.push(
-            text_of(name, &dtype, column.kind).ok_or_else(|| Error::Input {
-                file: file.to_path_buf(),
-                message: format!(
-                    "column '{name}' has Parquet type {dtype}, which is not accepted for {}",
-                    kind_name(column.kind)
-                ),
-            })?,
-        );
+        let dtype = empty.columns()[at].dtype();
+        if text_of(&names[at], dtype, column.kind).is_none() {
+            return Err(type_error(file, &names[at], dtype, column.kind));
+        }
     }
-    let text = numbered
-        .lazy()
-        .select(exprs)
-        .collect()
+    let rows = ParquetReader::new(Cursor::new(bytes))
+        .num_rows()
         .map_err(polars_err(file))?;
-    Ok((text, RawSource::Parquet { frame }))
+    Ok(Format::Parquet { names, rows })
+}
+
+fn type_error(file: &Path, name: &str, dtype: &DataType, kind: Kind) -> Error {
+    Error::Input {
+        file: file.to_path_buf(),
+        message: format!(
+            "column '{name}' has Parquet type {dtype}, which is not accepted for {}",
+            kind_name(kind)
+        ),
+    }
 }
 
 fn kind_name(kind: Kind) -> &'static str {
