@@ -33,6 +33,53 @@ pub fn parsed(name: &str) -> String {
     format!("__v_{name}")
 }
 
+/// Every reject reason of SPEC §2.1. During the checks a row's reason is its
+/// index here (UInt8): a large month then carries one byte per row instead of
+/// a string, and names are given to the rejected rows alone.
+pub const REASONS: [&str; 16] = [
+    "BAD_ENCODING",
+    "BAD_QUOTING",
+    "WRONG_FIELD_COUNT",
+    "MISSING_FIELD",
+    "BAD_NUMBER",
+    "BAD_DATE",
+    "BAD_ENUM",
+    "NEGATIVE_AMOUNT",
+    "TOO_MANY_DECIMALS",
+    "UNKNOWN_PARTNER",
+    "UNKNOWN_PRODUCT",
+    "OUT_OF_PERIOD",
+    "RESPONSE_BEFORE_OPEN",
+    "BAD_STATUS_DATE",
+    "DUPLICATE_ROW",
+    "DUPLICATE_ID",
+];
+
+/// The index of a reason in [`REASONS`].
+pub fn reason_index(name: &str) -> u8 {
+    REASONS
+        .iter()
+        .position(|r| *r == name)
+        .unwrap_or_else(|| panic!("unknown reason {name}")) as u8
+}
+
+/// A reason as a UInt8 literal.
+fn code(name: &str) -> Expr {
+    lit(reason_index(name))
+}
+
+/// No reason: the row passes this check.
+fn no_code() -> Expr {
+    lit(NULL).cast(DataType::UInt8)
+}
+
+/// The reason names of a UInt8 reason column.
+pub fn reason_name(e: Expr) -> Expr {
+    REASONS.iter().rev().fold(null_str(), |rest, r| {
+        when(e.clone().eq(code(r))).then(lit(*r)).otherwise(rest)
+    })
+}
+
 fn null_str() -> Expr {
     lit(NULL).cast(DataType::String)
 }
@@ -122,26 +169,26 @@ fn in_period(name: &str, kind: Kind, period: Period) -> Expr {
 fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
     let missing = empty(name);
     let chain = if kind.required() {
-        when(missing).then(lit("MISSING_FIELD"))
+        when(missing).then(code("MISSING_FIELD"))
     } else {
         // An allowed empty value passes every check of its column.
-        when(missing).then(null_str())
+        when(missing).then(no_code())
     };
     let s = col(name);
     match kind {
-        Kind::Id | Kind::Text { .. } => chain.otherwise(null_str()),
+        Kind::Id | Kind::Text { .. } => chain.otherwise(no_code()),
         Kind::PartnerRef => chain
             .when(is_in_series(s, ctx.partner_ids.clone()).not())
-            .then(lit("UNKNOWN_PARTNER"))
-            .otherwise(null_str()),
+            .then(code("UNKNOWN_PARTNER"))
+            .otherwise(no_code()),
         Kind::ProductRef => chain
             .when(is_in_series(s, ctx.catalog.clone()).not())
-            .then(lit("UNKNOWN_PRODUCT"))
-            .otherwise(null_str()),
+            .then(code("UNKNOWN_PRODUCT"))
+            .otherwise(no_code()),
         Kind::Enum(values) => chain
             .when(one_of(s, values).not())
-            .then(lit("BAD_ENUM"))
-            .otherwise(null_str()),
+            .then(code("BAD_ENUM"))
+            .otherwise(no_code()),
         Kind::Date {
             in_period: check, ..
         }
@@ -150,21 +197,21 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
         } => {
             let chain = chain
                 .when(col(parsed(name)).is_null())
-                .then(lit("BAD_DATE"));
+                .then(code("BAD_DATE"));
             if check {
                 chain
                     .when(in_period(name, kind, ctx.period).not())
-                    .then(lit("OUT_OF_PERIOD"))
-                    .otherwise(null_str())
+                    .then(code("OUT_OF_PERIOD"))
+                    .otherwise(no_code())
             } else {
-                chain.otherwise(null_str())
+                chain.otherwise(no_code())
             }
         }
         Kind::Amount => chain
             .when(col(parsed(name)).is_null())
-            .then(lit("BAD_NUMBER"))
+            .then(code("BAD_NUMBER"))
             .when(s.clone().str().starts_with(lit("-")))
-            .then(lit("NEGATIVE_AMOUNT"))
+            .then(code("NEGATIVE_AMOUNT"))
             .when(
                 s.str()
                     .extract(lit(r"\.([0-9]+)$"), 1)
@@ -172,8 +219,8 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
                     .len_bytes()
                     .gt(lit(2u32)),
             )
-            .then(lit("TOO_MANY_DECIMALS"))
-            .otherwise(null_str()),
+            .then(code("TOO_MANY_DECIMALS"))
+            .otherwise(no_code()),
     }
 }
 
@@ -189,7 +236,7 @@ fn detail_expr(name: &str, code: Expr, kind: Kind, period: Period) -> Expr {
         Kind::Enum(values) => values.join(", "),
         _ => String::new(),
     };
-    let is = |c: &str| code.clone().eq(lit(c.to_string()));
+    let is = |c: &str| code.clone().eq(self::code(c));
     when(is("MISSING_FIELD"))
         .then(lit(format!("{name} is empty")))
         .when(is("BAD_NUMBER"))
@@ -284,8 +331,8 @@ fn cross_checks(table: &Table, period: Period) -> Vec<(Expr, &'static str, Expr)
 }
 
 /// The step-3 check of index `j`, as a code expression.
-fn cross_code(cond: Expr, code: &'static str) -> Expr {
-    when(cond).then(lit(code)).otherwise(null_str())
+fn cross_code(cond: Expr, reason: &'static str) -> Expr {
+    when(cond).then(code(reason)).otherwise(no_code())
 }
 
 /// The reason of steps 1–3 for every row as column `reason` (null when the
@@ -329,20 +376,23 @@ pub fn details(rejected: LazyFrame, table: &Table, ctx: &Context) -> LazyFrame {
                 .otherwise(null_str()),
         );
     }
-    rejected.with_column(coalesce(&detail).alias("detail"))
+    rejected.with_columns([
+        coalesce(&detail).alias("detail"),
+        reason_name(col("reason")).alias("reason"),
+    ])
 }
 
 fn structural_detail() -> Expr {
     let pre = col(super::read::PRE);
-    when(pre.clone().eq(lit("BAD_ENCODING")))
+    when(pre.clone().eq(code("BAD_ENCODING")))
         .then(lit(
             "the record holds bytes that are not valid in the file's encoding",
         ))
-        .when(pre.clone().eq(lit("BAD_QUOTING")))
+        .when(pre.clone().eq(code("BAD_QUOTING")))
         .then(lit(
             "text follows a closing quote, or a quote is left open at the end of the file",
         ))
-        .when(pre.eq(lit("WRONG_FIELD_COUNT")))
+        .when(pre.eq(code("WRONG_FIELD_COUNT")))
         .then(concat_str(
             [
                 lit("the record has "),
@@ -374,7 +424,7 @@ mod tests {
         let n = rows.len();
         let mut columns = vec![
             Column::new("line".into(), (2..n as i64 + 2).collect::<Vec<_>>()),
-            Column::new(PRE.into(), vec![None::<&str>; n]),
+            Column::new(PRE.into(), vec![None::<u8>; n]),
             Column::new(NFIELDS.into(), vec![table.columns.len() as i64; n]),
         ];
         for (i, c) in table.columns.iter().enumerate() {
@@ -388,10 +438,10 @@ mod tests {
         let r = out
             .column("reason")
             .unwrap()
-            .str()
+            .u8()
             .unwrap()
             .iter()
-            .map(|v| v.map(str::to_string))
+            .map(|v| v.map(|i| REASONS[i as usize].to_string()))
             .collect();
         (r, out)
     }

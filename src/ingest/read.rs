@@ -172,7 +172,7 @@ impl Source {
             .collect();
         let mut lines: Vec<i64> = Vec::with_capacity(capacity);
         let mut nfields: Vec<i64> = Vec::with_capacity(capacity);
-        let mut pre: Vec<Option<&'static str>> = Vec::with_capacity(capacity);
+        let mut pre: Vec<Option<u8>> = Vec::with_capacity(capacity);
         let mut pos: Vec<i64> = Vec::with_capacity(capacity);
         while lines.len() < BATCH && splitter.next_record(rec) {
             lines.push(rec.line);
@@ -188,7 +188,8 @@ impl Source {
                 Some("WRONG_FIELD_COUNT")
             } else {
                 None
-            };
+            }
+            .map(super::checks::reason_index);
             pre.push(fault);
             for (builder, &at) in builders.iter_mut().zip(index) {
                 if fault.is_some() {
@@ -245,7 +246,7 @@ impl Source {
             .map_err(polars_err(&self.file))?;
         let mut exprs = vec![
             (col("__ingest_pos") + lit(2i64)).alias(LINE),
-            lit(NULL).cast(DataType::String).alias(PRE),
+            lit(NULL).cast(DataType::UInt8).alias(PRE),
             lit(names.len() as i64).alias(NFIELDS),
             col("__ingest_pos").alias(POS),
         ];
