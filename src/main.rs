@@ -7,7 +7,24 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc options (its v2 numbering): keep freed memory for a second
+/// before handing it back, and no 2 MiB pages. Batches allocate and free
+/// the same large buffers over and over; returning them at once, or
+/// faulting them back in as huge pages, cost more than the checks (measured
+/// in docs/performance.md).
+fn tune_allocator() {
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    const ALLOW_LARGE_OS_PAGES: libmimalloc_sys::mi_option_t = 6;
+    // SAFETY: plain setters of mimalloc's global options, called before any
+    // other thread exists.
+    unsafe {
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 1000);
+        libmimalloc_sys::mi_option_set(ALLOW_LARGE_OS_PAGES, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let args = partner_settle::cli::Args::parse();
     partner_settle::cli::init_logging();
     match partner_settle::cli::run(args) {
