@@ -97,29 +97,22 @@ fn date_opts(format: &str) -> StrptimeOptions {
     }
 }
 
+/// Whether an amount has the shape `-?[0-9]{1,16}(\.[0-9]+)?`.
+fn amount_shape(name: &str) -> Expr {
+    col(name).str().contains(lit(AMOUNT_RE), true)
+}
+
 /// The parsed value of a column: fen for amounts, Date, or Datetime(ms);
 /// null where the text is not of the exact form.
 fn parse_expr(name: &str, kind: Kind) -> Option<Expr> {
     let s = col(name);
     let value = match kind {
         Kind::Amount => {
-            let int = s
-                .clone()
-                .str()
-                .extract(lit(r"^-?([0-9]+)"), 1)
-                .cast(DataType::Int64);
-            let frac = s
-                .clone()
-                .str()
-                .extract(lit(r"\.([0-9]+)$"), 1)
-                .fill_null(lit(""))
-                .str()
-                .slice(lit(0), lit(2))
-                .str()
-                .pad_end(lit(2), '0')
-                .cast(DataType::Int64);
-            when(s.str().contains(lit(AMOUNT_RE), true))
-                .then(int * lit(100i64) + frac)
+            // Decimal parsing gives exact fen; the pattern decides validity.
+            let fen =
+                (s.clone().cast(DataType::Decimal(18, 2)) * lit(100i64)).cast(DataType::Int64);
+            when(amount_shape(name))
+                .then(fen)
                 .otherwise(lit(NULL).cast(DataType::Int64))
         }
         Kind::Date { .. } => when(
@@ -208,16 +201,20 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
             }
         }
         Kind::Amount => chain
-            .when(col(parsed(name)).is_null())
+            .when(amount_shape(name).not())
             .then(code("BAD_NUMBER"))
             .when(s.clone().str().starts_with(lit("-")))
             .then(code("NEGATIVE_AMOUNT"))
+            // A valid shape has at most 2 decimals exactly when its point, if
+            // any, is among the last 3 characters.
             .when(
-                s.str()
-                    .extract(lit(r"\.([0-9]+)$"), 1)
-                    .str()
-                    .len_bytes()
-                    .gt(lit(2u32)),
+                s.clone().str().contains_literal(lit(".")).and(
+                    s.str()
+                        .slice(lit(-3i64), lit(3u64))
+                        .str()
+                        .contains_literal(lit("."))
+                        .not(),
+                ),
             )
             .then(code("TOO_MANY_DECIMALS"))
             .otherwise(no_code()),

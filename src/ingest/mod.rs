@@ -252,6 +252,23 @@ fn check_rows(source: &read::Source, ctx: &Context) -> Result<Batches> {
     })
 }
 
+/// Whether every value of a text column is distinct, from 64-bit hashes: as
+/// many distinct hashes as rows proves it; fewer (a repeat, or a rare
+/// collision) sends the caller down the exact path.
+fn all_distinct(column: &Column) -> Result<bool> {
+    let err = || Error::polars("duplicate ids");
+    let mut hashes = Vec::with_capacity(column.len());
+    column
+        .str()
+        .map_err(err())?
+        .vec_hash(PlSeedableRandomStateQuality::default(), &mut hashes)
+        .map_err(err())?;
+    let distinct = UInt64Chunked::from_vec("hash".into(), hashes)
+        .n_unique()
+        .map_err(err())?;
+    Ok(distinct == column.len())
+}
+
 /// Step 4 on the rows that passed steps 1–3.
 fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked> {
     let Batches {
@@ -265,11 +282,7 @@ fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked> {
         .collect();
     let passing = passing.collect().map_err(Error::polars("accepted rows"))?;
     // The common case, no id seen twice, needs no row comparison at all.
-    let distinct = passing
-        .column(id)
-        .and_then(|c| c.n_unique())
-        .map_err(Error::polars("duplicate ids"))?;
-    if distinct == passing.height() {
+    if all_distinct(passing.column(id).map_err(Error::polars("duplicate ids"))?)? {
         let accepted = passing
             .select(names)
             .map_err(Error::polars("accepted rows"))?;
