@@ -112,28 +112,36 @@ impl Source {
                 index,
                 all_valid,
             } => {
-                let mut splitter = Splitter::new(&self.bytes[*body..]);
-                let mut rec = Record::default();
-                splitter.next_record(&mut rec); // the header, checked when opened
-                // Every table yields at least one batch, empty or not, so the
-                // caller always sees the frame's columns.
-                let mut first = true;
-                loop {
-                    let batch = self.csv_batch(
-                        &mut splitter,
-                        &mut rec,
-                        (*encoding, *all_valid),
-                        *body,
-                        *fields,
-                        index,
-                    )?;
-                    if batch.height() == 0 && !first {
-                        break;
+                // Splitting runs on its own thread, one batch ahead of the
+                // checks, which use polars' threads.
+                std::thread::scope(|scope| -> Result<()> {
+                    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(1);
+                    scope.spawn(move || {
+                        let mut splitter = Splitter::new(&self.bytes[*body..]);
+                        let mut rec = Record::default();
+                        splitter.next_record(&mut rec); // the header, checked when opened
+                        // Every table yields at least one batch, empty or not,
+                        // so the caller always sees the frame's columns.
+                        let mut first = true;
+                        loop {
+                            let batch = self.csv_batch(&mut splitter, &mut rec, (*encoding, *all_valid), *body, *fields, index);
+                            let last = batch.as_ref().map_or(true, |b| b.height() == 0);
+                            if last && !first && batch.is_ok() {
+                                break;
+                            }
+                            first = false;
+                            if tx.send(batch).is_err() || last {
+                                break;
+                            }
+                        }
+                    });
+                    for batch in rx {
+                        let batch = batch?;
+                        rows += batch.height();
+                        f(batch)?;
                     }
-                    first = false;
-                    rows += batch.height();
-                    f(batch)?;
-                }
+                    Ok(())
+                })?;
             }
             Format::Parquet { names, rows: total } => {
                 for offset in (0..(*total).max(1)).step_by(BATCH) {
