@@ -127,7 +127,9 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         None
     };
     let mut fingerprint = fingerprint_start(period, &policy);
+        let started = std::time::Instant::now();
     let month = ingest::load(config, period, &policy.policy, &mut fingerprint)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "ingested");
     let run_id = run_id(
         fingerprint,
         previous_period.as_ref().map(|m| m.run_id.as_str()),
@@ -153,7 +155,9 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         Previous::none()
     };
     tracing::info!(%period, %run_id, "computing scores and ledger");
+        let started = std::time::Instant::now();
     let settlement = compute::settle(&month, &policy.policy, &previous)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "computed");
 
     let reason = match mode {
         Mode::Run => None,
@@ -197,7 +201,9 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         ledger_amount_by_status: totals_by(&settlement.ledger, "status")?,
         published_at: String::new(),
     };
+        let started = std::time::Instant::now();
     let manifest = publish::publish(root, files, manifest)?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "published");
     Ok(Outcome::Published {
         manifest: Box::new(manifest),
         settlement: Box::new(settlement),

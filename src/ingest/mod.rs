@@ -187,7 +187,7 @@ fn load_table(
 ) -> Result<Loaded> {
     let mut source = read::open(table, file, encoding)?;
     let (sha256, batches) = rayon::join(
-        || hex::encode(Sha256::digest(&source.bytes)),
+        || hex::encode(Sha256::digest(&source.bytes[..])),
         || check_rows(&source, ctx),
     );
     source.release();

@@ -27,14 +27,44 @@ pub const POS: &str = "__pos";
 /// of millions of rows never holds more than one batch as text.
 pub const BATCH: usize = 1 << 20;
 
+/// A file's bytes, mapped into memory rather than copied: the kernel pages
+/// them in as the splitter walks through, and nothing is zeroed or copied.
+pub enum Bytes {
+    /// A mapped file.
+    Mapped(memmap2::Mmap),
+    /// An empty file (which cannot be mapped), or bytes already released.
+    Empty,
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => m,
+            Bytes::Empty => &[],
+        }
+    }
+}
+
+fn map(file: &Path) -> std::io::Result<Bytes> {
+    let f = std::fs::File::open(file)?;
+    if f.metadata()?.len() == 0 {
+        return Ok(Bytes::Empty);
+    }
+    // SAFETY: inputs are not written while a run reads them (the operator's
+    // feed drops a month's files before settle runs); if one were truncated
+    // underneath us the process could fault, which cron reports as a failure.
+    Ok(Bytes::Mapped(unsafe { memmap2::Mmap::map(&f)? }))
+}
+
 /// An opened input table: its bytes, header checked, ready to be read in batches.
 pub struct Source {
     /// The table read.
     pub table: &'static Table,
     /// The file it came from.
     pub file: PathBuf,
-    /// The file's bytes, as hashed into the run_id.
-    pub bytes: Vec<u8>,
+        /// The file's bytes, as hashed into the run_id.
+    pub bytes: Bytes,
     format: Format,
 }
 
@@ -80,10 +110,7 @@ pub fn locate(dir: &Path, table: &Table) -> Result<PathBuf> {
 /// Opens a located table file: reads it and checks its header or schema, so
 /// a missing column fails (exit 2) before any row is checked.
 pub fn open(table: &'static Table, file: &Path, encoding: Encoding) -> Result<Source> {
-    let bytes = std::fs::read(file).map_err(|e| Error::Input {
-        file: file.to_path_buf(),
-        message: format!("cannot be read: {e}"),
-    })?;
+    let bytes = map(file).map_err(|e| Error::Input { file: file.to_path_buf(), message: format!("cannot be read: {e}") })?;
     let format = if file.extension().is_some_and(|x| x == "parquet") {
         parquet_format(table, file, &bytes)?
     } else {
@@ -234,7 +261,7 @@ impl Source {
     }
 
     fn parquet_reader(&self) -> ParquetReader<Cursor<&[u8]>> {
-        ParquetReader::new(Cursor::new(self.bytes.as_slice()))
+        ParquetReader::new(Cursor::new(&self.bytes[..]))
     }
 
     fn parquet_batch(&self, names: &[String], offset: usize, len: usize) -> Result<DataFrame> {
@@ -275,7 +302,7 @@ impl Source {
 
     /// Frees the file's bytes once every batch has been read.
     pub fn release(&mut self) {
-        self.bytes = Vec::new();
+        self.bytes = Bytes::Empty;
     }
 
     /// The original text of the records at `positions` (from `__pos`).
@@ -399,7 +426,7 @@ fn csv_format(table: &Table, file: &Path, bytes: &[u8], encoding: Encoding) -> R
         header.push(name.trim().to_string());
     }
     let index = column_positions(table, &header, file)?;
-    let all_valid = encoding == Encoding::Utf8 && std::str::from_utf8(&bytes[body..]).is_ok();
+        let all_valid = encoding == Encoding::Utf8 && simdutf8::basic::from_utf8(&bytes[body..]).is_ok();
     Ok(Format::Csv {
         encoding,
         body,
