@@ -16,3 +16,7 @@ ci:
 # Regenerate the realistic fixture months (then recheck the tests).
 fixtures:
     python3 fixtures/make_periods.py
+
+# Generate 2M- and 20M-row months, time `settle run` and DuckDB, write docs/performance.md.
+bench:
+    bash bench/run.sh

@@ -127,7 +127,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         None
     };
     let mut fingerprint = fingerprint_start(period, &policy);
-        let started = std::time::Instant::now();
+    let started = std::time::Instant::now();
     let month = ingest::load(config, period, &policy.policy, &mut fingerprint)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "ingested");
     let run_id = run_id(
@@ -155,7 +155,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         Previous::none()
     };
     tracing::info!(%period, %run_id, "computing scores and ledger");
-        let started = std::time::Instant::now();
+    let started = std::time::Instant::now();
     let settlement = compute::settle(&month, &policy.policy, &previous)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "computed");
 
@@ -201,7 +201,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         ledger_amount_by_status: totals_by(&settlement.ledger, "status")?,
         published_at: String::new(),
     };
-        let started = std::time::Instant::now();
+    let started = std::time::Instant::now();
     let manifest = publish::publish(root, files, manifest)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "published");
     Ok(Outcome::Published {

@@ -80,19 +80,19 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
     let partners = scored
         .clone()
         .select([col("partner_id"), col("partner_type"), col("tier")]);
-        // Sum per product first: the catalog join then runs on a few rows per
+    // Sum per product first: the catalog join then runs on a few rows per
     // partner instead of on every usage row.
     let by_category = |lf: LazyFrame| {
         lf.group_by([col("partner_id"), col("product_code")])
             .agg([col("amount").sum()])
             .join(
-            catalog_frame(policy),
-            [col("product_code")],
-            [col("product_code")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col("partner_id"), col("category")])
-        .agg([col("amount").sum().alias("basis")])
+                catalog_frame(policy),
+                [col("product_code")],
+                [col("product_code")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .group_by([col("partner_id"), col("category")])
+            .agg([col("amount").sum().alias("basis")])
     };
     let is_si = col("partner_type").eq(lit("SI"));
 

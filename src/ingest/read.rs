@@ -63,7 +63,7 @@ pub struct Source {
     pub table: &'static Table,
     /// The file it came from.
     pub file: PathBuf,
-        /// The file's bytes, as hashed into the run_id.
+    /// The file's bytes, as hashed into the run_id.
     pub bytes: Bytes,
     format: Format,
 }
@@ -110,7 +110,10 @@ pub fn locate(dir: &Path, table: &Table) -> Result<PathBuf> {
 /// Opens a located table file: reads it and checks its header or schema, so
 /// a missing column fails (exit 2) before any row is checked.
 pub fn open(table: &'static Table, file: &Path, encoding: Encoding) -> Result<Source> {
-    let bytes = map(file).map_err(|e| Error::Input { file: file.to_path_buf(), message: format!("cannot be read: {e}") })?;
+    let bytes = map(file).map_err(|e| Error::Input {
+        file: file.to_path_buf(),
+        message: format!("cannot be read: {e}"),
+    })?;
     let format = if file.extension().is_some_and(|x| x == "parquet") {
         parquet_format(table, file, &bytes)?
     } else {
@@ -151,7 +154,14 @@ impl Source {
                         // so the caller always sees the frame's columns.
                         let mut first = true;
                         loop {
-                            let batch = self.csv_batch(&mut splitter, &mut rec, (*encoding, *all_valid), *body, *fields, index);
+                            let batch = self.csv_batch(
+                                &mut splitter,
+                                &mut rec,
+                                (*encoding, *all_valid),
+                                *body,
+                                *fields,
+                                index,
+                            );
                             let last = batch.as_ref().map_or(true, |b| b.height() == 0);
                             if last && !first && batch.is_ok() {
                                 break;
@@ -426,7 +436,8 @@ fn csv_format(table: &Table, file: &Path, bytes: &[u8], encoding: Encoding) -> R
         header.push(name.trim().to_string());
     }
     let index = column_positions(table, &header, file)?;
-        let all_valid = encoding == Encoding::Utf8 && simdutf8::basic::from_utf8(&bytes[body..]).is_ok();
+    let all_valid =
+        encoding == Encoding::Utf8 && simdutf8::basic::from_utf8(&bytes[body..]).is_ok();
     Ok(Format::Csv {
         encoding,
         body,

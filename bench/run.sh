@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `just bench`: generate synthetic months, time `settle run` on each (median of
+# 3, whole process, /usr/bin/time -v), time DuckDB's core usage aggregation on
+# the same files, and write the table into docs/performance.md.
+#
+#   SIZES="2000000 20000000" (usage rows), FORMATS="csv parquet",
+#   BENCH_DIR=/tmp/settle-bench, BENCH_100M=1 adds a 100M-row Parquet month.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/settle-target}"
+SIZES="${SIZES:-2000000 20000000}"
+FORMATS="${FORMATS:-csv parquet}"
+BENCH_DIR="${BENCH_DIR:-/tmp/settle-bench}"
+PERIOD=2026-10
+PARTNERS=30000
+[ "${BENCH_100M:-0}" = 1 ] && SIZES="$SIZES 100000000"
+
+command -v /usr/bin/time >/dev/null || { apt-get update -qq && apt-get install -y -qq time; }
+python3 -c "import duckdb" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check duckdb
+cargo build --release --quiet
+settle="$CARGO_TARGET_DIR/release/settle"
+mkdir -p "$BENCH_DIR"
+
+rows_md=""
+for size in $SIZES; do
+  for format in $FORMATS; do
+    [ "$size" = 100000000 ] && [ "$format" = csv ] && continue
+    root="$BENCH_DIR/$format-$size"
+    if [ ! -d "$root/$PERIOD" ]; then
+      echo "generating $size usage rows as $format"
+      "$settle" generate --period "$PERIOD" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format "$format" --out "$root"
+    fi
+    cat > "$root/settle.toml" <<TOML
+input_root = "."
+output_root = "out"
+policy_dir = "$PWD/pipelines/policies"
+history_starts = "$PERIOD"
+TOML
+    walls=(); cpus=(); rss=()
+    for i in 1 2 3; do
+      rm -rf "$root/out"
+      /usr/bin/time -v -o "$root/time.txt" "$settle" --config "$root/settle.toml" run --period "$PERIOD" > /dev/null
+      wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$root/time.txt")
+      cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u+s}' "$root/time.txt")
+      mem=$(awk -F': ' '/Maximum resident set size/ {printf "%.2f", $2/1048576}' "$root/time.txt")
+      walls+=("$wall"); cpus+=("$cpu"); rss+=("$mem")
+      echo "  $format $size run $i: ${wall}s wall, ${cpu}s cpu, ${mem} GiB"
+    done
+    med() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+    w=$(med "${walls[@]}"); c=$(med "${cpus[@]}"); m=$(med "${rss[@]}")
+    rps=$(awk -v n="$size" -v w="$w" 'BEGIN {printf "%.1f", n/w/1e6}')
+    read -r duck _ < <(python3 bench/duckdb_core.py "$root/$PERIOD" "$PERIOD")
+    ratio=$(awk -v a="$w" -v b="$duck" 'BEGIN {printf "%.2f", a/b}')
+    rows_md+="| $size | $format | $w | $c | $m | $rps | $duck | $ratio |"$'\n'
+  done
+done
+
+cpu_model=$(lscpu | awk -F': +' '/Model name/ {print $2; exit}')
+{
+  sed '/^<!-- bench:start -->/,$d' docs/performance.md
+  echo "<!-- bench:start -->"
+  echo "Last run: $(date -u +%Y-%m-%d), \`just bench\` (bench/run.sh), on $(nproc) cores ($cpu_model), $(free -g | awk '/Mem:/ {print $2}') GiB, $(rustc --version), settle $(grep -m1 '^version' Cargo.toml | cut -d'"' -f2)."
+  echo
+  echo "| usage rows | format | wall s (median of 3) | CPU s | peak GiB | M rows/s | DuckDB core s | settle / DuckDB |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s' "$rows_md"
+} > docs/performance.md.new
+mv docs/performance.md.new docs/performance.md
+echo "wrote docs/performance.md"
