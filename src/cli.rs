@@ -32,14 +32,23 @@ pub enum Command {
     Generate(crate::cmd::generate::GenerateArgs),
 }
 
-/// Sends log lines to stderr; `RUST_LOG` sets the level (default `info`).
+/// Sends log lines to stderr. On a terminal: progress bars and warnings
+/// only; otherwise (cron) plain `info` lines with each stage's timing.
+/// `RUST_LOG` overrides the level.
 pub fn init_logging() {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    if terminal {
+        crate::progress::enable();
+    }
+    let default = if terminal { "warn" } else { "info" };
     let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(terminal)
         .try_init();
 }
 

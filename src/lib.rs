@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod period;
 pub mod pipeline;
 pub mod policy;
+pub mod progress;
 pub mod publish;
 pub mod report;
 

@@ -133,6 +133,7 @@ impl Source {
     /// trimmed text ("" when empty).
     pub fn batches(&self, mut f: impl FnMut(DataFrame) -> Result<()>) -> Result<()> {
         let started = std::time::Instant::now();
+        let progress = crate::progress::TableProgress::start(self.table.name);
         let mut rows = 0;
         match &self.format {
             Format::Csv {
@@ -175,6 +176,7 @@ impl Source {
                     for batch in rx {
                         let batch = batch?;
                         rows += batch.height();
+                        progress.add(batch.height());
                         f(batch)?;
                     }
                     Ok(())
@@ -185,6 +187,7 @@ impl Source {
                     let len = BATCH.min(total.saturating_sub(offset));
                     let batch = self.parquet_batch(names, offset, len)?;
                     rows += batch.height();
+                    progress.add(batch.height());
                     f(batch)?;
                 }
             }
