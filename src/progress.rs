@@ -20,7 +20,7 @@ impl TableProgress {
             let bar = bars.add(indicatif::ProgressBar::no_length());
             bar.set_style(
                 indicatif::ProgressStyle::with_template(
-                    "{msg:>10} {human_pos} rows read ({per_sec})",
+                    "{msg:>10} {human_pos} rows read [{elapsed}]",
                 )
                 .expect("static template"),
             );
