@@ -66,6 +66,11 @@ impl<'a> Splitter<'a> {
         }
     }
 
+    /// Bytes consumed so far: everything before this offset is split.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
     /// Consumes one line end (LF, CRLF or bare CR) at `pos`, if there is one.
     fn eat_line_end(&mut self) -> bool {
         match self.data.get(self.pos) {

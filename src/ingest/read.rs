@@ -7,6 +7,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use sha2::{Digest, Sha256};
 
 use super::csv::{Record, Splitter};
 use super::tables::{Kind, Table};
@@ -42,6 +43,25 @@ impl std::ops::Deref for Bytes {
         match self {
             Bytes::Mapped(m) => m,
             Bytes::Empty => &[],
+        }
+    }
+}
+
+impl Bytes {
+    /// Lets the kernel drop the pages of `from..to` from this process (they
+    /// stay in the page cache); nothing reads that range again.
+    fn forget(&self, from: usize, to: usize) {
+        const PAGE: usize = 4096;
+        let (start, end) = (from.div_ceil(PAGE) * PAGE, to / PAGE * PAGE);
+        if let Bytes::Mapped(m) = self
+            && end > start
+        {
+            // SAFETY: a read-only shared file mapping: DONTNEED drops our view
+            // of pages already split; a later read would fault them back in
+            // from the file, never see zeros or stale data.
+            let _ = unsafe {
+                m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+            };
         }
     }
 }
@@ -131,11 +151,11 @@ impl Source {
     /// Calls `f` with each batch of at most [`BATCH`] records: a frame of
     /// `line`, `__pre`, `__nfields`, `__pos`, then the table's columns as
     /// trimmed text ("" when empty).
-    pub fn batches(&self, mut f: impl FnMut(DataFrame) -> Result<()>) -> Result<()> {
+    pub fn batches(&self, mut f: impl FnMut(DataFrame) -> Result<()>) -> Result<String> {
         let started = std::time::Instant::now();
         let progress = crate::progress::TableProgress::start(self.table.name);
         let mut rows = 0;
-        match &self.format {
+        let sha256 = match &self.format {
             Format::Csv {
                 encoding,
                 body,
@@ -144,10 +164,14 @@ impl Source {
                 all_valid,
             } => {
                 // Splitting runs on its own thread, one batch ahead of the
-                // checks, which use polars' threads.
-                std::thread::scope(|scope| -> Result<()> {
+                // checks, which use polars' threads. It also hashes what it
+                // has split and lets the kernel drop those pages, so a large
+                // file is read once and never resident whole.
+                std::thread::scope(|scope| -> Result<String> {
                     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(1);
-                    scope.spawn(move || {
+                    let splitter_thread = scope.spawn(move || {
+                        let mut hasher = Sha256::new();
+                        let mut hashed = 0;
                         let mut splitter = Splitter::new(&self.bytes[*body..]);
                         let mut rec = Record::default();
                         splitter.next_record(&mut rec); // the header, checked when opened
@@ -163,6 +187,10 @@ impl Source {
                                 *fields,
                                 index,
                             );
+                            let done = *body + splitter.position();
+                            hasher.update(&self.bytes[hashed..done]);
+                            self.bytes.forget(hashed, done);
+                            hashed = done;
                             let last = batch.as_ref().map_or(true, |b| b.height() == 0);
                             if last && !first && batch.is_ok() {
                                 break;
@@ -172,6 +200,8 @@ impl Source {
                                 break;
                             }
                         }
+                        hasher.update(&self.bytes[hashed..]);
+                        hex::encode(hasher.finalize())
                     });
                     for batch in rx {
                         let batch = batch?;
@@ -179,8 +209,10 @@ impl Source {
                         progress.add(batch.height());
                         f(batch)?;
                     }
-                    Ok(())
-                })?;
+                    Ok(splitter_thread
+                        .join()
+                        .expect("the splitter thread does not panic"))
+                })?
             }
             Format::Parquet { names, rows: total } => {
                 for offset in (0..(*total).max(1)).step_by(BATCH) {
@@ -190,15 +222,16 @@ impl Source {
                     progress.add(batch.height());
                     f(batch)?;
                 }
+                hex::encode(Sha256::digest(&self.bytes[..]))
             }
-        }
+        };
         tracing::info!(
             table = self.table.name,
             rows,
             ms = started.elapsed().as_millis() as u64,
             "read and checked"
         );
-        Ok(())
+        Ok(sha256)
     }
 
     fn csv_batch(
