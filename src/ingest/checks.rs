@@ -19,6 +19,7 @@ const DATETIME_RE: &str =
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$";
 
 /// What the checks need besides the table itself.
+#[derive(Clone)]
 pub struct Context {
     /// The period being settled.
     pub period: Period,
@@ -26,6 +27,31 @@ pub struct Context {
     pub catalog: Series,
     /// Ids of the accepted partners (empty while checking partners).
     pub partner_ids: Series,
+    /// Columns this file gives as typed Parquet values (Date, Timestamp,
+    /// Decimal, Boolean) in `__t_<name>`: only their value rules apply.
+    pub typed: Vec<String>,
+}
+
+impl Context {
+    fn is_typed(&self, name: &str) -> bool {
+        self.typed.iter().any(|t| t == name)
+    }
+}
+
+/// Name of the typed companion column of a Parquet input column.
+pub fn typed_col(name: &str) -> String {
+    format!("__t_{name}")
+}
+
+/// A column's text: as read, or (typed Parquet) rendered, for sentences.
+fn text(name: &str, ctx: &Context) -> Expr {
+    if ctx.is_typed(name) {
+        col(typed_col(name))
+            .cast(DataType::String)
+            .fill_null(lit(""))
+    } else {
+        col(name)
+    }
 }
 
 /// Name of the parsed companion column of a date, date-time or amount column.
@@ -84,7 +110,10 @@ fn null_str() -> Expr {
     lit(NULL).cast(DataType::String)
 }
 
-fn empty(name: &str) -> Expr {
+fn empty(name: &str, ctx: &Context) -> Expr {
+    if ctx.is_typed(name) {
+        return col(typed_col(name)).is_null();
+    }
     col(name).eq(lit(""))
 }
 
@@ -104,7 +133,16 @@ fn amount_shape(name: &str) -> Expr {
 
 /// The parsed value of a column: fen for amounts, Date, or Datetime(ms);
 /// null where the text is not of the exact form.
-fn parse_expr(name: &str, kind: Kind) -> Option<Expr> {
+fn parse_expr(name: &str, kind: Kind, ctx: &Context) -> Option<Expr> {
+    if ctx.is_typed(name) {
+        let t = col(typed_col(name));
+        let value = match kind {
+            Kind::Amount => (t * lit(100i64)).cast(DataType::Int64),
+            Kind::Date { .. } | Kind::DateTime { .. } => t,
+            _ => return None,
+        };
+        return Some(value.alias(parsed(name)));
+    }
     let s = col(name);
     let value = match kind {
         Kind::Amount => {
@@ -160,13 +198,32 @@ fn in_period(name: &str, kind: Kind, period: Period) -> Expr {
 
 /// The code of the first failing check of one column, null when it passes.
 fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
-    let missing = empty(name);
+    let missing = empty(name, ctx);
     let chain = if kind.required() {
         when(missing).then(code("MISSING_FIELD"))
     } else {
         // An allowed empty value passes every check of its column.
         when(missing).then(no_code())
     };
+    if ctx.is_typed(name) {
+        // A typed value has its format by construction: only values are checked.
+        return match kind {
+            Kind::Amount => chain
+                .when(col(typed_col(name)).lt(lit(0i64)))
+                .then(code("NEGATIVE_AMOUNT"))
+                .otherwise(no_code()),
+            Kind::Date {
+                in_period: true, ..
+            }
+            | Kind::DateTime {
+                in_period: true, ..
+            } => chain
+                .when(in_period(name, kind, ctx.period).not())
+                .then(code("OUT_OF_PERIOD"))
+                .otherwise(no_code()),
+            _ => chain.otherwise(no_code()),
+        };
+    }
     let s = col(name);
     match kind {
         Kind::Id | Kind::Text { .. } => chain.otherwise(no_code()),
@@ -222,8 +279,15 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
 }
 
 /// A human sentence for a column's code.
-fn detail_expr(name: &str, code: Expr, kind: Kind, period: Period) -> Expr {
-    let value = || concat_str([lit(format!("{name} '")), col(name), lit("'")], "", false);
+fn detail_expr(name: &str, code: Expr, kind: Kind, ctx: &Context) -> Expr {
+    let period = ctx.period;
+    let value = || {
+        concat_str(
+            [lit(format!("{name} '")), text(name, ctx), lit("'")],
+            "",
+            false,
+        )
+    };
     let sentence = |suffix: String| concat_str([value(), lit(suffix)], "", false);
     let format = match kind {
         Kind::DateTime { .. } => " is not a date-time YYYY-MM-DD HH:MM:SS",
@@ -256,7 +320,8 @@ fn detail_expr(name: &str, code: Expr, kind: Kind, period: Period) -> Expr {
 }
 
 /// Cross-column checks of step 3 as (code, detail) pairs, in order.
-fn cross_checks(table: &Table, period: Period) -> Vec<(Expr, &'static str, Expr)> {
+fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, &'static str, Expr)> {
+    let period = ctx.period;
     match table.name {
         "complaints" => vec![(
             col(parsed("first_response_at"))
@@ -266,9 +331,9 @@ fn cross_checks(table: &Table, period: Period) -> Vec<(Expr, &'static str, Expr)
             concat_str(
                 [
                     lit("first_response_at '"),
-                    col("first_response_at"),
+                    text("first_response_at", ctx),
                     lit("' is before opened_at '"),
-                    col("opened_at"),
+                    text("opened_at", ctx),
                     lit("'"),
                 ],
                 "",
@@ -277,7 +342,7 @@ fn cross_checks(table: &Table, period: Period) -> Vec<(Expr, &'static str, Expr)
         )],
         "deliveries" => {
             let delivered = col("status").eq(lit("delivered"));
-            let has_date = empty("delivered_on").not();
+            let has_date = empty("delivered_on", ctx).not();
             let promised = in_period(
                 "promised_on",
                 Kind::Date {
@@ -341,12 +406,12 @@ pub fn reasons(frame: LazyFrame, table: &Table, ctx: &Context) -> LazyFrame {
     let parses: Vec<Expr> = table
         .columns
         .iter()
-        .filter_map(|c| parse_expr(c.name, c.kind))
+        .filter_map(|c| parse_expr(c.name, c.kind, ctx))
         .collect();
     let mut reason = vec![col(super::read::PRE)];
     reason.extend(table.columns.iter().map(|c| code_expr(c.name, c.kind, ctx)));
     reason.extend(
-        cross_checks(table, ctx.period)
+        cross_checks(table, ctx)
             .into_iter()
             .map(|(cond, code, _)| cross_code(cond, code)),
     );
@@ -363,10 +428,10 @@ pub fn details(rejected: LazyFrame, table: &Table, ctx: &Context) -> LazyFrame {
             c.name,
             code_expr(c.name, c.kind, ctx),
             c.kind,
-            ctx.period,
+            ctx,
         ));
     }
-    for (cond, code, sentence) in cross_checks(table, ctx.period) {
+    for (cond, code, sentence) in cross_checks(table, ctx) {
         detail.push(
             when(cross_code(cond, code).is_not_null())
                 .then(sentence)
@@ -413,6 +478,7 @@ mod tests {
             period: "2026-10".parse().unwrap(),
             catalog: Series::new("c".into(), ["VNET", "MAS"]),
             partner_ids: Series::new("p".into(), ["P1"]),
+            typed: vec![],
         }
     }
 

@@ -117,6 +117,7 @@ pub fn load(
         period,
         catalog,
         partner_ids: Series::new_empty("ids".into(), &DataType::String),
+        typed: vec![],
     };
 
     let encoding = config.encoding;
@@ -214,6 +215,10 @@ struct Batches {
 }
 
 fn check_rows(source: &read::Source, ctx: &Context) -> Result<(Batches, String)> {
+    let ctx = &Context {
+        typed: source.typed_columns(),
+        ..ctx.clone()
+    };
     let table = source.table;
     let mut rows_read = 0;
     let mut early = Vec::new();
@@ -231,7 +236,7 @@ fn check_rows(source: &read::Source, ctx: &Context) -> Result<(Batches, String)>
         let typed = checked
             .lazy()
             .filter(failed.not())
-            .select(typed_columns(table));
+            .select(typed_columns(table, ctx));
         passing.push(
             typed
                 .collect()
@@ -396,11 +401,14 @@ fn reject_columns() -> [Expr; 4] {
 }
 
 /// The accepted columns with their typed values (and `line`, `__pos`).
-fn typed_columns(table: &Table) -> Vec<Expr> {
+fn typed_columns(table: &Table, ctx: &Context) -> Vec<Expr> {
     let mut out = vec![col(LINE), col(POS)];
     out.extend(table.columns.iter().map(|c| match c.kind {
         Kind::Amount | Kind::Date { .. } | Kind::DateTime { .. } => {
             col(parsed(c.name)).alias(c.name)
+        }
+        Kind::Enum(v) if v == ["true", "false"] && ctx.typed.iter().any(|t| t == c.name) => {
+            col(checks::typed_col(c.name)).alias(c.name)
         }
         Kind::Enum(v) if v == ["true", "false"] => col(c.name).eq(lit("true")).alias(c.name),
         _ => col(c.name),

@@ -101,7 +101,11 @@ enum Format {
         all_valid: bool,
     },
     /// Parquet: the file's (trimmed) column names and row count.
-    Parquet { names: Vec<String>, rows: usize },
+    Parquet {
+        names: Vec<String>,
+        rows: usize,
+        typed: Vec<String>,
+    },
 }
 /// Finds the table's file in `dir`: exactly one of NAME.csv and NAME.parquet.
 pub fn locate(dir: &Path, table: &Table) -> Result<PathBuf> {
@@ -214,7 +218,9 @@ impl Source {
                         .expect("the splitter thread does not panic"))
                 })?
             }
-            Format::Parquet { names, rows: total } => {
+            Format::Parquet {
+                names, rows: total, ..
+            } => {
                 for offset in (0..(*total).max(1)).step_by(BATCH) {
                     let len = BATCH.min(total.saturating_sub(offset));
                     let batch = self.parquet_batch(names, offset, len)?;
@@ -334,7 +340,7 @@ impl Source {
         for (column, &at) in self.table.columns.iter().zip(&index) {
             let dtype = frame.columns()[at].dtype().clone();
             let name = names[at].as_str();
-            exprs.push(
+            exprs.extend(
                 text_of(name, &dtype, column.kind)
                     .ok_or_else(|| type_error(&self.file, name, &dtype, column.kind))?,
             );
@@ -344,6 +350,14 @@ impl Source {
             .select(exprs)
             .collect()
             .map_err(polars_err(&self.file))
+    }
+
+    /// The columns this file holds as typed Parquet values rather than text.
+    pub fn typed_columns(&self) -> Vec<String> {
+        match &self.format {
+            Format::Csv { .. } => vec![],
+            Format::Parquet { typed, .. } => typed.clone(),
+        }
     }
 
     /// Frees the file's bytes once every batch has been read.
@@ -523,16 +537,20 @@ fn parquet_format(table: &Table, file: &Path, bytes: &[u8]) -> Result<Format> {
         .collect();
     let index = column_positions(table, &names, file)?;
     // Types are checked here so that a file of any size fails the same way.
+    let mut typed = vec![];
     for (column, &at) in table.columns.iter().zip(&index) {
         let dtype = empty.columns()[at].dtype();
         if text_of(&names[at], dtype, column.kind).is_none() {
             return Err(type_error(file, &names[at], dtype, column.kind));
         }
+        if dtype != &DataType::String {
+            typed.push(column.name.to_string());
+        }
     }
     let rows = ParquetReader::new(Cursor::new(bytes))
         .num_rows()
         .map_err(polars_err(file))?;
-    Ok(Format::Parquet { names, rows })
+    Ok(Format::Parquet { names, rows, typed })
 }
 
 fn type_error(file: &Path, name: &str, dtype: &DataType, kind: Kind) -> Error {
@@ -555,18 +573,36 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-/// The canonical text of a Parquet column of an accepted type, or `None`.
-fn text_of(name: &str, dtype: &DataType, kind: Kind) -> Option<Expr> {
+/// The batch columns of a Parquet column of an accepted type, or `None`:
+/// text is trimmed like CSV fields; a typed value goes to `__t_<name>` as is
+/// (timestamps cut to whole seconds, the precision of the text form), since
+/// only the value rules apply to it.
+fn text_of(name: &str, dtype: &DataType, kind: Kind) -> Option<Vec<Expr>> {
     let c = col(name);
-    let text = match (dtype, kind) {
-        (DataType::String, _) => c.str().strip_chars(lit(NULL)),
-        (DataType::Date, Kind::Date { .. }) => c.dt().strftime("%Y-%m-%d"),
-        (DataType::Datetime(_, None), Kind::DateTime { .. }) => {
-            c.dt().strftime("%Y-%m-%d %H:%M:%S")
+    let typed = match (dtype, kind) {
+        (DataType::String, _) => {
+            return Some(vec![
+                c.str()
+                    .strip_chars(lit(NULL))
+                    .fill_null(lit(""))
+                    .alias(name),
+            ]);
         }
-        (DataType::Decimal(_, scale), Kind::Amount) if *scale <= 2 => c.cast(DataType::String),
-        (DataType::Boolean, Kind::Enum(v)) if v == ["true", "false"] => c.cast(DataType::String),
+        (DataType::Date, Kind::Date { .. }) => c,
+        (DataType::Datetime(_, None), Kind::DateTime { .. }) => {
+            let ms = DataType::Datetime(TimeUnit::Milliseconds, None);
+            (c.cast(ms.clone())
+                .cast(DataType::Int64)
+                .floor_div(lit(1000i64))
+                * lit(1000i64))
+            .cast(ms)
+        }
+        (DataType::Decimal(_, scale), Kind::Amount) if *scale <= 2 => c,
+        (DataType::Boolean, Kind::Enum(v)) if v == ["true", "false"] => c,
         _ => return None,
     };
-    Some(text.fill_null(lit("")).alias(name))
+    Some(vec![
+        typed.alias(super::checks::typed_col(name)),
+        lit(NULL).cast(DataType::String).alias(name),
+    ])
 }

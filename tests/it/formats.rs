@@ -198,3 +198,72 @@ fn gbk_bytes_invalid_under_utf8_are_bad_encoding() {
         .collect();
     assert_eq!(reasons, vec!["BAD_ENCODING"; 4]);
 }
+
+#[test]
+fn typed_parquet_values_get_value_rules_only() {
+    // Row 2 fine; row 3 negative amount; row 4 null amount; row 5 a date
+    // outside the period; row 6 a null date.
+    let w = Workdir::new();
+    w.tolerate_rejects();
+    w.copy_month(&repo().join("fixtures/appendix-a/2026-10"), "2026-10");
+    std::fs::remove_file(w.path().join("inputs/2026-10/usage.csv")).unwrap();
+    let text = df!(
+        "record_id" => ["u1", "u2", "u3", "u4", "u5"],
+        "partner_id" => ["SA-1"; 5],
+        "customer_id" => ["C1"; 5],
+        "product_code" => ["VNET"; 5],
+        "usage_date" => [Some("2026-10-03"), Some("2026-10-03"), Some("2026-10-03"), Some("2026-11-01"), None],
+        "amount" => [Some("1000.50"), Some("-1.00"), None, Some("2.00"), Some("3.00")],
+    )
+    .unwrap();
+    let mut typed = text
+        .lazy()
+        .with_columns([
+            col("usage_date").str().to_date(StrptimeOptions {
+                format: Some("%Y-%m-%d".into()),
+                ..Default::default()
+            }),
+            col("amount").cast(DataType::Decimal(18, 2)),
+        ])
+        .collect()
+        .unwrap();
+    let file = std::fs::File::create(w.path().join("inputs/2026-10/usage.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut typed).unwrap();
+    let out = w.path().join("rejects.parquet");
+    let run = w
+        .settle(&[
+            "validate",
+            "--period",
+            "2026-10",
+            "--rejects",
+            out.to_str().unwrap(),
+        ])
+        .expect(0);
+    assert_eq!(run.counts("usage"), (5, 1, 4));
+    let df = read_parquet(&out);
+    let keys: Vec<(String, i64, String)> = reject_keys(&df)
+        .into_iter()
+        .filter(|k| k.0 == "usage")
+        .collect();
+    let want = [
+        (3, "NEGATIVE_AMOUNT"),
+        (4, "MISSING_FIELD"),
+        (5, "OUT_OF_PERIOD"),
+        (6, "MISSING_FIELD"),
+    ];
+    assert_eq!(
+        keys,
+        want.iter()
+            .map(|(l, r)| ("usage".to_string(), *l, r.to_string()))
+            .collect::<Vec<_>>()
+    );
+    let details = strings(&df, "detail");
+    assert!(
+        details.contains(&"amount '-1.00' is negative".to_string()),
+        "{details:?}"
+    );
+    assert!(
+        details.contains(&"usage_date '2026-11-01' is outside period 2026-10".to_string()),
+        "{details:?}"
+    );
+}
