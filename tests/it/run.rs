@@ -316,3 +316,64 @@ fn fen(yuan: &str) -> i64 {
     let v = int.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}")[..2].parse::<i64>().unwrap();
     if neg { -v } else { v }
 }
+
+#[test]
+fn province_pools_rank_within_type_and_province() {
+    // Appendix A with pool_scope = "province": SA/GD = {SA-1, SA-2} (n = 2),
+    // SA/BJ = {SA-3} and SI/BJ = {SI-1} are pools of one.
+    // SA-1: lower 1 of n-1 = 1 → revenue 10000, monthly 10000, rank 1, gold
+    //       (ceil_pct(2,10) = 1); SA-2: revenue 0 → monthly 1300, rank 2;
+    //       silver cut ceil_pct(2,30) = 1, bottom needs rank > 2 - floor_pct(2,10) = 2: standard.
+    // SA-3: pool of one → revenue 10000; delivery 0, complaints 10000,
+    //       response 0 → (40·10000 + 25·10000) div 100 = 6500, rank 1, gold.
+    let w = appendix_a();
+    w.write(
+        "policies/2026-01.toml",
+        reference_policy().replacen("pool_scope = \"national\"", "pool_scope = \"province\"", 1),
+    );
+    w.settle(&["run", "--period", "2026-10"]).expect(0);
+    let scores = out(&w, "scores", "2026-10");
+    let s: Vec<String> = (0..scores.height())
+        .map(|i| {
+            [
+                "partner_id",
+                "revenue_kpi",
+                "monthly_score",
+                "pool_size",
+                "rank",
+                "tier",
+            ]
+            .map(|c| strings(&scores, c)[i].clone())
+            .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        s,
+        vec![
+            "SA-1 10000 10000 2 1 gold",
+            "SA-2 0 1300 2 2 standard",
+            "SA-3 10000 6500 1 1 gold",
+            "SI-1 10000 10000 1 1 gold"
+        ]
+    );
+}
+
+#[test]
+fn a_ledger_sum_beyond_decimal_18_2_exits_1_naming_the_partner() {
+    // Two rows of 9999999999999999.99 for SI-1 sum to 19999999999999999.98
+    // yuan: each row fits Decimal(18,2), their basis does not.
+    let w = appendix_a();
+    w.write(
+        "inputs/2026-10/usage.csv",
+        "record_id,partner_id,customer_id,product_code,usage_date,amount\n\
+         u1,SI-1,C5,MAS,2026-10-07,9999999999999999.99\nu2,SI-1,C6,MAS,2026-10-08,9999999999999999.99\n",
+    );
+    let run = w.settle(&["run", "--period", "2026-10"]).expect(1);
+    assert!(
+        run.stderr()
+            .contains("partner SI-1 does not fit Decimal(18,2)"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!w.path().join("out/ledger").exists(), "nothing published");
+}
