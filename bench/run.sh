@@ -39,7 +39,7 @@ TOML
     walls=(); cpus=(); rss=()
     for i in 1 2 3; do
       rm -rf "$root/out"
-      /usr/bin/time -v -o "$root/time.txt" "$settle" --config "$root/settle.toml" run --period "$PERIOD" > /dev/null
+      RUST_LOG=warn /usr/bin/time -v -o "$root/time.txt" "$settle" --config "$root/settle.toml" run --period "$PERIOD" > /dev/null
       wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$root/time.txt")
       cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u+s}' "$root/time.txt")
       mem=$(awk -F': ' '/Maximum resident set size/ {printf "%.2f", $2/1048576}' "$root/time.txt")
