@@ -21,6 +21,15 @@ fn tune_allocator() {
         libmimalloc_sys::mi_option_set(PURGE_DELAY, 1000);
         libmimalloc_sys::mi_option_set(ALLOW_LARGE_OS_PAGES, 0);
     }
+    // The allocator's first arena is reserved before main runs, so the
+    // option above comes too late for it: tell the kernel directly that this
+    // process wants no transparent huge pages (each fault of one zeroes 2 MiB).
+    if std::env::var_os("SETTLE_THP").is_none() {
+        // SAFETY: prctl with constant arguments only sets a process flag.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        }
+    }
 }
 
 fn main() -> ExitCode {
