@@ -26,9 +26,18 @@ for size in $SIZES; do
   for format in $FORMATS; do
     [ "$size" = 100000000 ] && [ "$format" = csv ] && continue
     root="$BENCH_DIR/$format-$size"
-    if [ ! -d "$root/$PERIOD" ]; then
+        if [ ! -d "$root/$PERIOD" ]; then
       echo "generating $size usage rows as $format"
-      "$settle" generate --period "$PERIOD" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format "$format" --out "$root"
+      if [ "$size" = 100000000 ]; then
+        # The generator's Parquet path holds the month in memory: write CSV,
+        # then let DuckDB stream it into typed Parquet.
+        "$settle" generate --period "$PERIOD" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format csv --out "$root-csv"
+        mkdir -p "$root/$PERIOD"
+        python3 bench/csv_to_parquet.py "$root-csv/$PERIOD" "$root/$PERIOD"
+        rm -rf "$root-csv"
+      else
+        "$settle" generate --period "$PERIOD" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format "$format" --out "$root"
+      fi
     fi
     cat > "$root/settle.toml" <<TOML
 input_root = "."
