@@ -89,8 +89,8 @@ impl Month {
     }
 }
 
-/// Reads and checks every input of `period`. Each file's bytes are fed to
-/// `fingerprint` in table order (they enter the run_id).
+/// Reads and checks every input of `period`. Each file's SHA-256 is fed to
+/// `fingerprint` in table order (it enters the run_id, see docs/decisions.md).
 pub fn load(
     config: &Config,
     period: Period,

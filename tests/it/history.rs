@@ -390,3 +390,33 @@ fn held_lock_is_reported_at_once_and_released_when_its_holder_dies() {
     drop(lock);
     w.settle(&["run", "--period", "2026-10"]).expect(0);
 }
+
+#[test]
+fn rerun_of_an_unpublished_period_and_run_before_history_are_refused() {
+    let w = Workdir::new();
+    w.config("utf-8", "2026-10");
+    w.copy_month(&repo().join("fixtures/appendix-a/2026-10"), "2026-10");
+    let run = w
+        .settle(&["rerun", "--from", "2026-10", "--reason", "x"])
+        .expect(2);
+    assert!(
+        run.stderr().contains("period 2026-10 is not published yet"),
+        "{}",
+        run.stderr()
+    );
+    let run = w.settle(&["run", "--period", "2026-09"]).expect(2);
+    assert!(
+        run.stderr().contains("before history_starts 2026-10"),
+        "{}",
+        run.stderr()
+    );
+    let run = w
+        .settle(&["rerun", "--from", "2026-10", "--reason", "  "])
+        .expect(2);
+    assert!(
+        run.stderr().contains("--reason must say why"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!w.path().join("out/ledger").exists());
+}
