@@ -28,16 +28,7 @@ for size in $SIZES; do
     root="$BENCH_DIR/$format-$size"
         if [ ! -d "$root/$PERIOD" ]; then
       echo "generating $size usage rows as $format"
-      if [ "$size" = 100000000 ]; then
-        # The generator's Parquet path holds the month in memory: write CSV,
-        # then let DuckDB stream it into typed Parquet.
-        "$settle" generate --period "$PERIOD" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format csv --out "$root-csv"
-        mkdir -p "$root/$PERIOD"
-        python3 bench/csv_to_parquet.py "$root-csv/$PERIOD" "$root/$PERIOD"
-        rm -rf "$root-csv"
-      else
-        "$settle" generate --period "$PERIOD" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format "$format" --out "$root"
-      fi
+            "$settle" generate --period "$PERIOD" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format "$format" --out "$root"
     fi
     cat > "$root/settle.toml" <<TOML
 input_root = "."

@@ -213,47 +213,60 @@ fn write_table(
             w.flush().map_err(Error::io("write", &path))?;
         }
         Format::Parquet => {
-            let made: Vec<Chunk> = chunks
-                .par_iter()
-                .enumerate()
-                .map(|(i, r)| make_chunk(table_gen, ctx, spec, table, i, r.clone()))
-                .collect();
-            let mut frames = Vec::with_capacity(made.len());
-            for (chunk, range) in made.into_iter().zip(&chunks) {
-                if let Chunk::Columns(builders) = chunk {
-                    let columns: Vec<Column> = builders
-                        .into_iter()
-                        .map(|b| b.finish().into_series().into())
-                        .collect();
-                    frames.push(
-                        DataFrame::new(range.len(), columns)
-                            .map_err(Error::polars("generating"))?
-                            .lazy(),
-                    );
-                }
-                progress(range.len() as u64);
-            }
-            let text = if frames.is_empty() {
-                let empty: Vec<Column> = table_gen
-                    .columns()
-                    .iter()
-                    .map(|c| Column::new_empty((*c).into(), &DataType::String))
-                    .collect();
-                DataFrame::new(0, empty)
-                    .map_err(Error::polars("generating"))?
-                    .lazy()
-            } else {
-                concat(frames, UnionArgs::default()).map_err(Error::polars("generating"))?
+            // Written batch by batch as row groups, so a month of any size is
+            // never held whole. (The eager writer embeds Arrow view types,
+            // which settle, DuckDB and current pyarrow read; these are inputs,
+            // not published datasets.)
+            let typed = |text: DataFrame| {
+                text.lazy()
+                    .select(
+                        table_gen
+                            .columns()
+                            .iter()
+                            .map(|c| tables::typed(c))
+                            .collect::<Vec<_>>(),
+                    )
+                    .collect()
+                    .map_err(Error::polars("generating"))
             };
-            let typed = text.select(
-                table_gen
-                    .columns()
-                    .iter()
-                    .map(|c| tables::typed(c))
-                    .collect::<Vec<_>>(),
-            );
-            let frame = typed.collect().map_err(Error::polars("generating"))?;
-            crate::publish::parquet::write_parquet(frame, &path)?;
+            let empty: Vec<Column> = table_gen
+                .columns()
+                .iter()
+                .map(|c| Column::new_empty((*c).into(), &DataType::String))
+                .collect();
+            let schema = typed(DataFrame::new(0, empty).map_err(Error::polars("generating"))?)?
+                .schema()
+                .as_ref()
+                .clone();
+            let file = std::fs::File::create(&path).map_err(Error::io("create", &path))?;
+            let mut writer = ParquetWriter::new(std::io::BufWriter::new(file))
+                .with_compression(ParquetCompression::Zstd(None))
+                .batched(&schema)
+                .map_err(Error::polars("generating"))?;
+            for (b, batch) in chunks.chunks(BATCH).enumerate() {
+                let made: Vec<Chunk> = batch
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, r)| make_chunk(table_gen, ctx, spec, table, b * BATCH + i, r.clone()))
+                    .collect();
+                for (chunk, range) in made.into_iter().zip(batch) {
+                    if let Chunk::Columns(builders) = chunk {
+                        let columns: Vec<Column> = builders
+                            .into_iter()
+                            .map(|b| b.finish().into_series().into())
+                            .collect();
+                        let frame = typed(
+                            DataFrame::new(range.len(), columns)
+                                .map_err(Error::polars("generating"))?,
+                        )?;
+                        writer
+                            .write_batch(&frame)
+                            .map_err(Error::polars("generating"))?;
+                    }
+                    progress(range.len() as u64);
+                }
+            }
+            writer.finish().map_err(Error::polars("generating"))?;
         }
     }
     Ok(())
