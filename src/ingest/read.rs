@@ -1,7 +1,7 @@
-//! Reading one input table, CSV or Parquet, into a frame of trimmed text
-//! columns plus the bookkeeping the checks need (`line`, structural faults).
-//! Typed Parquet columns are rendered to the canonical text form so that the
-//! same checks serve both formats (SPEC §2: "then only the value rules apply").
+//! Reading one input table, CSV or Parquet, in batches of frames of trimmed
+//! text columns plus the bookkeeping the checks need (`line`, structural
+//! faults, where each record starts). Typed Parquet columns travel as their
+//! values in `__t_<name>`: only the value rules apply to them (SPEC §2).
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
