@@ -297,7 +297,6 @@ pub fn generate(spec: &Spec, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> Resu
             let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
             progress(table_gen.name(), d, total);
         })?;
-        progress(table_gen.name(), total, total);
     }
     Ok(dir)
 }
