@@ -229,10 +229,13 @@ fn check_rows(source: &read::Source, ctx: &Context) -> Result<(Batches, String)>
             .collect()
             .map_err(Error::polars("checking rows"))?;
         let failed = col("reason").is_not_null();
-        early.push(
-            checks::details(checked.clone().lazy().filter(failed.clone()), table, ctx)
-                .select(reject_columns()),
-        );
+                // Collected now: a lazy plan would keep the whole batch alive until
+        // the end of the file.
+        let rejected = checks::details(checked.clone().lazy().filter(failed.clone()), table, ctx)
+            .select(reject_columns())
+            .collect()
+            .map_err(Error::polars("rejected rows"))?;
+        early.push(rejected.lazy());
         let typed = checked
             .lazy()
             .filter(failed.not())
