@@ -18,19 +18,29 @@ pub fn in_period(date: Expr, month: &Month) -> Expr {
 /// usage_rows, delivery_rows, due, on_time, complaint_rows, within_sla,
 /// upheld, penalty_bp, deduction_fen, fraud.
 pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
+    let customers = month
+        .usage
+        .customers
+        .clone()
+        .lazy()
+        .group_by([col("partner_id")])
+        .agg([len().cast(DataType::Int64).alias("customers")]);
     let usage = month
         .usage
+        .by_product
         .clone()
         .lazy()
         .group_by([col("partner_id")])
         .agg([
             col("amount").sum().alias("revenue_fen"),
-            col("customer_id")
-                .n_unique()
-                .cast(DataType::Int64)
-                .alias("customers"),
-            len().cast(DataType::Int64).alias("usage_rows"),
-        ]);
+            col("rows").sum().alias("usage_rows"),
+        ])
+        .join(
+            customers,
+            [col("partner_id")],
+            [col("partner_id")],
+            JoinArgs::new(JoinType::Left),
+        );
 
     let due = in_period(col("promised_on"), month).and(col("status").neq(lit("cancelled")));
     let on_time = due

@@ -96,7 +96,10 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
     };
     let is_si = col("partner_type").eq(lit("SI"));
 
-    let usage = join_partner(by_category(month.usage.clone().lazy()), partners.clone());
+    let usage = join_partner(
+        by_category(month.usage.by_product.clone().lazy()),
+        partners.clone(),
+    );
     let si_rate = lookup(col("category"), &policy.si.share_bp.entries(), 0)
         + lookup(col("tier"), &policy.si.tier_uplift_bp.entries(), 0);
     let usage_lines = rated_line(

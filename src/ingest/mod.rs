@@ -54,14 +54,102 @@ impl InputStats {
     }
 }
 
+/// Accepted usage summed as compute needs it: a month of any size is held as
+/// a few rows per partner instead of one per usage record.
+#[derive(Clone)]
+pub struct UsageTotals {
+    /// partner_id, product_code, amount (fen), rows: per partner and product.
+    pub by_product: DataFrame,
+    /// partner_id, customer_id: each distinct pair once.
+    pub customers: DataFrame,
+}
+
+impl UsageTotals {
+    /// Totals of accepted usage rows (partner_id, customer_id, product_code, amount).
+    pub fn of_rows(rows: LazyFrame) -> Result<UsageTotals> {
+        let by_product = rows
+            .clone()
+            .group_by([col("partner_id"), col("product_code")])
+            .agg([
+                col("amount").sum(),
+                len().cast(DataType::Int64).alias("rows"),
+            ]);
+        let customers = rows
+            .select([col("partner_id"), col("customer_id")])
+            .group_by([col("partner_id"), col("customer_id")])
+            .agg([]);
+        UsageTotals::collect(by_product, customers)
+    }
+
+    /// Merges partial totals (of disjoint sets of rows).
+    fn merge(parts: Vec<UsageTotals>) -> Result<UsageTotals> {
+        let err = || Error::polars("summing usage");
+        let by_product = concat(
+            parts
+                .iter()
+                .map(|p| p.by_product.clone().lazy())
+                .collect::<Vec<_>>(),
+            UnionArgs::default(),
+        )
+        .map_err(err())?
+        .group_by([col("partner_id"), col("product_code")])
+        .agg([col("amount").sum(), col("rows").sum()]);
+        let customers = concat(
+            parts
+                .iter()
+                .map(|p| p.customers.clone().lazy())
+                .collect::<Vec<_>>(),
+            UnionArgs::default(),
+        )
+        .map_err(err())?
+        .group_by([col("partner_id"), col("customer_id")])
+        .agg([]);
+        UsageTotals::collect(by_product, customers)
+    }
+
+    fn collect(by_product: LazyFrame, customers: LazyFrame) -> Result<UsageTotals> {
+        // Unsorted: everything computed from the totals is an integer sum or
+        // a count, and every output is sorted by a unique key before writing.
+        let by_product = by_product
+            .collect()
+            .map_err(Error::polars("summing usage"))?;
+        let customers = customers
+            .collect()
+            .map_err(Error::polars("summing usage"))?;
+        Ok(UsageTotals {
+            by_product,
+            customers,
+        })
+    }
+
+    fn rows(&self) -> Result<u64> {
+        let rows = self
+            .by_product
+            .column("rows")
+            .map_err(Error::polars("usage rows"))?
+            .as_materialized_series()
+            .sum::<i64>();
+        Ok(rows.map_err(Error::polars("usage rows"))? as u64)
+    }
+
+    fn amount(&self) -> Result<i64> {
+        self.by_product
+            .column("amount")
+            .map_err(Error::polars("usage amount"))?
+            .as_materialized_series()
+            .sum::<i64>()
+            .map_err(Error::polars("usage amount"))
+    }
+}
+
 /// A period's accepted, typed inputs and its rejects.
 pub struct Month {
     /// The period.
     pub period: Period,
     /// Accepted partners: partner_id, partner_type, name, province, status, admitted_on (Date).
     pub partners: DataFrame,
-    /// Accepted usage (no line or record_id); `amount` in fen (Int64), usage_date Date.
-    pub usage: DataFrame,
+    /// Accepted usage, as the totals compute needs (it never needs the rows).
+    pub usage: UsageTotals,
     /// Accepted complaints (no line or id); opened_at and first_response_at Datetime(ms), upheld Boolean.
     pub complaints: DataFrame,
     /// Accepted deliveries (no line or id); `amount` in fen, promised_on and delivered_on Date.
@@ -128,15 +216,18 @@ pub fn load(
         .map_err(Error::polars("partner ids"))?
         .as_materialized_series()
         .clone();
-    let others: Vec<Loaded> = {
-        use rayon::prelude::*;
-        let ctx = &ctx;
-        tables::ALL[1..]
-            .par_iter()
-            .zip(&files[1..])
-            .map(|(t, f)| load_table(t, f, encoding, ctx))
-            .collect::<Result<_>>()?
-    };
+    let (usage, small) = rayon::join(
+        || load_usage(&files[1], encoding, &ctx),
+        || -> Result<(Loaded, Loaded)> {
+            Ok((
+                load_table(&tables::COMPLAINTS, &files[2], encoding, &ctx)?,
+                load_table(&tables::DELIVERIES, &files[3], encoding, &ctx)?,
+            ))
+        },
+    );
+    let (usage, usage_totals) = usage?;
+    let (complaints, deliveries) = small?;
+    let others = vec![usage, complaints, deliveries];
 
     let mut inputs = Vec::with_capacity(4);
     let mut reject_frames = Vec::with_capacity(4);
@@ -151,10 +242,12 @@ pub fn load(
     let rejects = concat_frames(reject_frames)?;
     let mut accepted = accepted.into_iter();
     let mut next = || accepted.next().expect("four tables");
+    let partners = next();
+    let _usage_rows = next(); // empty: usage is kept as totals
     Ok(Month {
         period,
-        partners: next(),
-        usage: next(),
+        partners,
+        usage: usage_totals,
         complaints: next(),
         deliveries: next(),
         rejects,
@@ -199,6 +292,93 @@ fn load_table(
     })
 }
 
+/// Batches whose usage totals are merged at once: bounds the memory of
+/// partial totals without merging after every batch.
+const MERGE_EVERY: usize = 8;
+
+/// The usage table, kept as totals. One pass sums each batch's accepted rows
+/// and keeps only a 64-bit hash of each record_id; when the hashes prove the
+/// ids distinct there can be no duplicate and the totals are final. When an
+/// id may repeat, a second pass keeps the rows and settles duplicates exactly.
+fn load_usage(
+    file: &std::path::Path,
+    encoding: crate::config::Encoding,
+    ctx: &Context,
+) -> Result<(Loaded, UsageTotals)> {
+    let table = &tables::USAGE;
+    let mut source = read::open(table, file, encoding)?;
+    let mut hashes: Vec<u64> = Vec::new();
+    let mut parts: Vec<UsageTotals> = Vec::new();
+    let (early, rows_read, sha256) = check_rows_with(&source, ctx, |typed| {
+        let err = || Error::polars("usage ids");
+        let mut batch = Vec::with_capacity(typed.height());
+        typed
+            .column(table.id())
+            .map_err(err())?
+            .str()
+            .map_err(err())?
+            .vec_hash(PlSeedableRandomStateQuality::default(), &mut batch)
+            .map_err(err())?;
+        hashes.extend(batch);
+        parts.push(UsageTotals::of_rows(typed.lazy())?);
+        if parts.len() >= MERGE_EVERY {
+            let merged = UsageTotals::merge(std::mem::take(&mut parts))?;
+            parts.push(merged);
+        }
+        Ok(())
+    })?;
+    let distinct = UInt64Chunked::from_vec("hash".into(), std::mem::take(&mut hashes))
+        .n_unique()
+        .map_err(Error::polars("usage ids"))?;
+    let (checked, totals) = if distinct
+        == rows_read
+            - early
+                .clone()
+                .collect()
+                .map_err(Error::polars("rejected rows"))?
+                .height()
+    {
+        let rejected = early
+            .sort([LINE], SortMultipleOptions::default())
+            .collect()
+            .map_err(Error::polars("rejected rows"))?;
+        let totals = UsageTotals::merge(parts)?;
+        (
+            Checked {
+                accepted: DataFrame::empty(),
+                rejected,
+                rows_read,
+            },
+            totals,
+        )
+    } else {
+        drop(parts);
+        let (batches, _) = check_rows(&source, ctx)?;
+        let checked = find_duplicates(table, batches)?;
+        let totals = UsageTotals::of_rows(checked.accepted.clone().lazy())?;
+        (
+            Checked {
+                accepted: DataFrame::empty(),
+                ..checked
+            },
+            totals,
+        )
+    };
+    source.release();
+    let mut stats = checked.stats(&source, sha256)?;
+    stats.rows_accepted = totals.rows()?;
+    stats.accepted_amount_fen = Some(totals.amount()?);
+    let rejects = checked.rejects_with_raw(&source)?;
+    Ok((
+        Loaded {
+            accepted: DataFrame::empty(),
+            rejects,
+            stats,
+        },
+        totals,
+    ))
+}
+
 /// One table split into accepted rows and rejected rows.
 struct Checked {
     accepted: DataFrame,
@@ -215,6 +395,29 @@ struct Batches {
 }
 
 fn check_rows(source: &read::Source, ctx: &Context) -> Result<(Batches, String)> {
+    let mut passing = Vec::new();
+    let (early, rows_read, sha256) = check_rows_with(source, ctx, |typed| {
+        passing.push(typed.lazy());
+        Ok(())
+    })?;
+    let passing = concat(passing, UnionArgs::default()).map_err(Error::polars("accepted rows"))?;
+    Ok((
+        Batches {
+            passing,
+            early,
+            rows_read,
+        },
+        sha256,
+    ))
+}
+
+/// Steps 1–3 batch by batch; each batch's accepted rows, typed, go to `keep`.
+/// Returns the rejected rows, the rows read and the file's SHA-256.
+fn check_rows_with(
+    source: &read::Source,
+    ctx: &Context,
+    mut keep: impl FnMut(DataFrame) -> Result<()>,
+) -> Result<(LazyFrame, usize, String)> {
     let ctx = &Context {
         typed: source.typed_columns(),
         ..ctx.clone()
@@ -222,14 +425,13 @@ fn check_rows(source: &read::Source, ctx: &Context) -> Result<(Batches, String)>
     let table = source.table;
     let mut rows_read = 0;
     let mut early = Vec::new();
-    let mut passing = Vec::new();
     let sha256 = source.batches(|batch| {
         rows_read += batch.height();
         let checked = checks::reasons(batch.lazy(), table, ctx)
             .collect()
             .map_err(Error::polars("checking rows"))?;
         let failed = col("reason").is_not_null();
-                // Collected now: a lazy plan would keep the whole batch alive until
+        // Collected now: a lazy plan would keep the whole batch alive until
         // the end of the file.
         let rejected = checks::details(checked.clone().lazy().filter(failed.clone()), table, ctx)
             .select(reject_columns())
@@ -240,24 +442,14 @@ fn check_rows(source: &read::Source, ctx: &Context) -> Result<(Batches, String)>
             .lazy()
             .filter(failed.not())
             .select(typed_columns(table, ctx));
-        passing.push(
+        keep(
             typed
                 .collect()
-                .map_err(Error::polars("typing accepted rows"))?
-                .lazy(),
-        );
-        Ok(())
+                .map_err(Error::polars("typing accepted rows"))?,
+        )
     })?;
-    let passing = concat(passing, UnionArgs::default()).map_err(Error::polars("accepted rows"))?;
     let early = concat(early, UnionArgs::default()).map_err(Error::polars("rejected rows"))?;
-    Ok((
-        Batches {
-            passing,
-            early,
-            rows_read,
-        },
-        sha256,
-    ))
+    Ok((early, rows_read, sha256))
 }
 
 /// Whether every value of a text column is distinct, from 64-bit hashes: as
@@ -431,19 +623,15 @@ impl Checked {
         for r in reasons.iter().flatten() {
             *by_reason.entry(r.to_string()).or_insert(0u64) += 1;
         }
-        let amount = if source.table.columns.iter().any(|c| c.kind == Kind::Amount) {
-            let column = self
-                .accepted
-                .column("amount")
-                .map_err(Error::polars("stats"))?;
-            Some(
+        // Usage passes its accepted rows as totals and sets these itself.
+        let amount = match self.accepted.column("amount") {
+            Ok(column) => Some(
                 column
                     .as_materialized_series()
                     .sum::<i64>()
                     .map_err(Error::polars("stats"))?,
-            )
-        } else {
-            None
+            ),
+            Err(_) => None,
         };
         Ok(InputStats {
             source: source.table.name,
