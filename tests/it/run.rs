@@ -377,3 +377,34 @@ fn a_ledger_sum_beyond_decimal_18_2_exits_1_naming_the_partner() {
     );
     assert!(!w.path().join("out/ledger").exists(), "nothing published");
 }
+
+#[test]
+fn a_repeated_usage_row_takes_the_exact_path_and_settles_the_same() {
+    // Appendix A plus an exact copy of u1: the ids are no longer distinct, so
+    // usage is read again with its rows; the copy is rejected and the ledger
+    // must be the one of Appendix A to the fen.
+    let plain = appendix_a();
+    plain.settle(&["run", "--period", "2026-10"]).expect(0);
+    let copied = appendix_a();
+    let usage = std::fs::read_to_string(copied.path().join("inputs/2026-10/usage.csv")).unwrap();
+    copied.write(
+        "inputs/2026-10/usage.csv",
+        format!("{usage}u1,SA-1,C1,VNET,2026-10-03,1000\n"),
+    );
+    copied.tolerate_rejects();
+    copied.settle(&["run", "--period", "2026-10"]).expect(0);
+    let amounts = |w: &Workdir| {
+        let l = out(w, "ledger", "2026-10");
+        (
+            strings(&l, "partner_id"),
+            strings(&l, "component"),
+            strings(&l, "amount"),
+        )
+    };
+    assert_eq!(amounts(&copied), amounts(&plain));
+    let rejects = out(&copied, "rejects", "2026-10");
+    assert_eq!(
+        reject_keys(&rejects),
+        vec![("usage".to_string(), 7, "DUPLICATE_ROW".to_string())]
+    );
+}
