@@ -192,24 +192,30 @@ fn write_table(
         .step_by(CHUNK)
         .map(|s| s..(s + CHUNK).min(rows))
         .collect();
+    // Chunks are made in parallel a batch at a time and handed over in order.
+    let for_each_chunk = |sink: &mut dyn FnMut(Chunk, usize) -> Result<()>| -> Result<()> {
+        for (b, batch) in chunks.chunks(BATCH).enumerate() {
+            let made: Vec<Chunk> = batch
+                .par_iter()
+                .enumerate()
+                .map(|(i, r)| make_chunk(table_gen, ctx, spec, table, b * BATCH + i, r.clone()))
+                .collect();
+            for (chunk, range) in made.into_iter().zip(batch) {
+                sink(chunk, range.len())?;
+                progress(range.len() as u64);
+            }
+        }
+        Ok(())
+    };
     match spec.format {
         Format::Csv => {
             let file = std::fs::File::create(&path).map_err(Error::io("create", &path))?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
             writeln!(w, "{}", table_gen.columns().join(",")).map_err(Error::io("write", &path))?;
-            for (b, batch) in chunks.chunks(BATCH).enumerate() {
-                let made: Vec<Chunk> = batch
-                    .par_iter()
-                    .enumerate()
-                    .map(|(i, r)| make_chunk(table_gen, ctx, spec, table, b * BATCH + i, r.clone()))
-                    .collect();
-                for (chunk, range) in made.into_iter().zip(batch) {
-                    if let Chunk::Csv(bytes) = chunk {
-                        w.write_all(&bytes).map_err(Error::io("write", &path))?;
-                    }
-                    progress(range.len() as u64);
-                }
-            }
+            for_each_chunk(&mut |chunk, _| match chunk {
+                Chunk::Csv(bytes) => w.write_all(&bytes).map_err(Error::io("write", &path)),
+                Chunk::Columns(_) => Ok(()),
+            })?;
             w.flush().map_err(Error::io("write", &path))?;
         }
         Format::Parquet => {
@@ -243,29 +249,21 @@ fn write_table(
                 .with_compression(ParquetCompression::Zstd(None))
                 .batched(&schema)
                 .map_err(Error::polars("generating"))?;
-            for (b, batch) in chunks.chunks(BATCH).enumerate() {
-                let made: Vec<Chunk> = batch
-                    .par_iter()
-                    .enumerate()
-                    .map(|(i, r)| make_chunk(table_gen, ctx, spec, table, b * BATCH + i, r.clone()))
-                    .collect();
-                for (chunk, range) in made.into_iter().zip(batch) {
-                    if let Chunk::Columns(builders) = chunk {
-                        let columns: Vec<Column> = builders
-                            .into_iter()
-                            .map(|b| b.finish().into_series().into())
-                            .collect();
-                        let frame = typed(
-                            DataFrame::new(range.len(), columns)
-                                .map_err(Error::polars("generating"))?,
-                        )?;
-                        writer
-                            .write_batch(&frame)
-                            .map_err(Error::polars("generating"))?;
-                    }
-                    progress(range.len() as u64);
+            for_each_chunk(&mut |chunk, height| {
+                if let Chunk::Columns(builders) = chunk {
+                    let columns: Vec<Column> = builders
+                        .into_iter()
+                        .map(|b| b.finish().into_series().into())
+                        .collect();
+                    let frame = typed(
+                        DataFrame::new(height, columns).map_err(Error::polars("generating"))?,
+                    )?;
+                    writer
+                        .write_batch(&frame)
+                        .map_err(Error::polars("generating"))?;
                 }
-            }
+                Ok(())
+            })?;
             writer.finish().map_err(Error::polars("generating"))?;
         }
     }
