@@ -54,6 +54,29 @@ pub struct Config {
     pub encoding: Encoding,
 }
 
+/// `a/b/../c` as `a/c`, without touching the disk (the output root may not
+/// exist yet), so messages and summaries show the paths an operator expects.
+fn lexically_clean(path: PathBuf) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
 impl Config {
     /// Reads and checks a config file.
     pub fn load(file: &Path) -> Result<Config> {
@@ -66,7 +89,7 @@ impl Config {
         let raw: RawConfig =
             toml::from_str(&text).map_err(|e| err(crate::policy::toml_message(&e, &text)))?;
         let base = file.parent().unwrap_or(Path::new("."));
-        let abs = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
+        let abs = |p: PathBuf| lexically_clean(if p.is_absolute() { p } else { base.join(p) });
         Ok(Config {
             file: file.to_path_buf(),
             input_root: abs(raw.input_root),
@@ -80,5 +103,32 @@ impl Config {
     /// The input folder of one period.
     pub fn period_dir(&self, period: Period) -> PathBuf {
         self.input_root.join(period.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lexically_clean;
+    use std::path::PathBuf;
+
+    #[test]
+    fn parent_components_collapse() {
+        assert_eq!(
+            lexically_clean(PathBuf::from("pipelines/../out")),
+            PathBuf::from("out")
+        );
+        assert_eq!(
+            lexically_clean(PathBuf::from("fixtures/bad/../../out/bad")),
+            PathBuf::from("out/bad")
+        );
+        assert_eq!(
+            lexically_clean(PathBuf::from("../x/./y")),
+            PathBuf::from("../x/y")
+        );
+        assert_eq!(
+            lexically_clean(PathBuf::from("/a/b/../c")),
+            PathBuf::from("/a/c")
+        );
+        assert_eq!(lexically_clean(PathBuf::from("a/..")), PathBuf::from("."));
     }
 }
