@@ -27,18 +27,9 @@ fn validate(
     Vec<(String, i64, String)>,
     Vec<String>,
 ) {
-    let file = w.path().join("rejects.parquet");
-    let run = w
-        .settle(&[
-            "validate",
-            "--period",
-            "2026-10",
-            "--rejects",
-            file.to_str().unwrap(),
-        ])
-        .expect(0);
+    let (run, rejects) = w.validate_with_rejects("2026-10");
     let counts = TABLES.iter().map(|t| run.counts(t)).collect();
-    let df = read_parquet(&file);
+    let df = rejects;
     (counts, reject_keys(&df), strings(&df, "detail"))
 }
 
@@ -180,18 +171,9 @@ fn gbk_bytes_invalid_under_utf8_are_bad_encoding() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, encoding_rs::GBK.encode(&text).0).unwrap();
     w.tolerate_rejects();
-    let file = w.path().join("rejects.parquet");
-    let run = w
-        .settle(&[
-            "validate",
-            "--period",
-            "2026-10",
-            "--rejects",
-            file.to_str().unwrap(),
-        ])
-        .expect(0);
+    let (run, rejects) = w.validate_with_rejects("2026-10");
     assert_eq!(run.counts("partners"), (4, 0, 4));
-    let reasons: Vec<String> = reject_keys(&read_parquet(&file))
+    let reasons: Vec<String> = reject_keys(&rejects)
         .into_iter()
         .filter(|k| k.0 == "partners")
         .map(|k| k.2)
@@ -229,18 +211,9 @@ fn typed_parquet_values_get_value_rules_only() {
         .unwrap();
     let file = std::fs::File::create(w.path().join("inputs/2026-10/usage.parquet")).unwrap();
     ParquetWriter::new(file).finish(&mut typed).unwrap();
-    let out = w.path().join("rejects.parquet");
-    let run = w
-        .settle(&[
-            "validate",
-            "--period",
-            "2026-10",
-            "--rejects",
-            out.to_str().unwrap(),
-        ])
-        .expect(0);
+    let (run, rejects) = w.validate_with_rejects("2026-10");
     assert_eq!(run.counts("usage"), (5, 1, 4));
-    let df = read_parquet(&out);
+    let df = rejects;
     let keys: Vec<(String, i64, String)> = reject_keys(&df)
         .into_iter()
         .filter(|k| k.0 == "usage")

@@ -75,23 +75,11 @@ fn bad_fraction_brings_every_reason_code_through_validate() {
     generate(w.path(), "csv", "7", "0.2");
     std::fs::create_dir_all(w.path().join("inputs")).unwrap();
     std::fs::rename(w.path().join("in/2026-10"), w.path().join("inputs/2026-10")).unwrap();
-    let file = w.path().join("rejects.parquet");
-    let run = w
-        .settle(&[
-            "validate",
-            "--period",
-            "2026-10",
-            "--rejects",
-            file.to_str().unwrap(),
-        ])
-        .expect(0);
+    let (run, rejects) = w.validate_with_rejects("2026-10");
     assert_eq!(run.counts("usage").0, 200_000);
     assert_eq!(run.counts("complaints").0, 200);
     assert_eq!(run.counts("deliveries").0, 2_000);
-    let seen: BTreeSet<String> = reject_keys(&read_parquet(&file))
-        .into_iter()
-        .map(|k| k.2)
-        .collect();
+    let seen: BTreeSet<String> = reject_keys(&rejects).into_iter().map(|k| k.2).collect();
     let all = [
         "BAD_DATE",
         "BAD_ENCODING",

@@ -70,13 +70,6 @@ fn run_id_of(out: &Path, period: &str) -> String {
     strings(&df, "run_id")[0].clone()
 }
 
-fn fen_of(yuan: &str) -> i64 {
-    let (neg, d) = yuan.strip_prefix('-').map_or((false, yuan), |d| (true, d));
-    let (i, f) = d.split_once('.').unwrap();
-    let v = i.parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap();
-    if neg { -v } else { v }
-}
-
 #[test]
 fn dispute_rerun_publishes_new_versions_with_adjustments() {
     let w = published_golden();
@@ -181,13 +174,13 @@ fn dispute_rerun_publishes_new_versions_with_adjustments() {
         .into_iter()
         .zip(strings(&ledger, "amount"))
     {
-        *by_component.entry(c).or_default() += fen_of(&a);
+        *by_component.entry(c).or_default() += fen(&a);
     }
     let manifest_totals: BTreeMap<String, i64> = m["ledger_amount_by_component"]
         .as_object()
         .unwrap()
         .iter()
-        .map(|(k, v)| (k.clone(), fen_of(v.as_str().unwrap())))
+        .map(|(k, v)| (k.clone(), fen(v.as_str().unwrap())))
         .collect();
     assert_eq!(manifest_totals, by_component);
 

@@ -69,13 +69,7 @@ fn appendix_a_ledger_payouts_and_scores() {
     );
 
     let payouts = out(&w, "payouts", "2026-10");
-    let p: Vec<String> = (0..payouts.height())
-        .map(|i| {
-            ["partner_id", "gross", "deductions", "net"]
-                .map(|c| strings(&payouts, c)[i].clone())
-                .join(" ")
-        })
-        .collect();
+    let p: Vec<String> = rows_of(&payouts, &["partner_id", "gross", "deductions", "net"]);
     assert_eq!(
         p,
         vec![
@@ -87,25 +81,22 @@ fn appendix_a_ledger_payouts_and_scores() {
     );
 
     let scores = out(&w, "scores", "2026-10");
-    let s: Vec<String> = (0..scores.height())
-        .map(|i| {
-            [
-                "partner_id",
-                "revenue",
-                "revenue_kpi",
-                "delivery_kpi",
-                "complaint_kpi",
-                "response_kpi",
-                "monthly_score",
-                "pool_size",
-                "rank",
-                "credit_score",
-                "tier",
-            ]
-            .map(|c| strings(&scores, c)[i].clone())
-            .join(" ")
-        })
-        .collect();
+    let s: Vec<String> = rows_of(
+        &scores,
+        &[
+            "partner_id",
+            "revenue",
+            "revenue_kpi",
+            "delivery_kpi",
+            "complaint_kpi",
+            "response_kpi",
+            "monthly_score",
+            "pool_size",
+            "rank",
+            "credit_score",
+            "tier",
+        ],
+    );
     assert_eq!(
         s,
         vec![
@@ -310,13 +301,6 @@ fn second_readers_see_decimal_money_partitions_and_matching_totals() {
     }
 }
 
-fn fen(yuan: &str) -> i64 {
-    let (neg, digits) = yuan.strip_prefix('-').map_or((false, yuan), |d| (true, d));
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-    let v = int.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}")[..2].parse::<i64>().unwrap();
-    if neg { -v } else { v }
-}
-
 #[test]
 fn province_pools_rank_within_type_and_province() {
     // Appendix A with pool_scope = "province": SA/GD = {SA-1, SA-2} (n = 2),
@@ -333,20 +317,17 @@ fn province_pools_rank_within_type_and_province() {
     );
     w.settle(&["run", "--period", "2026-10"]).expect(0);
     let scores = out(&w, "scores", "2026-10");
-    let s: Vec<String> = (0..scores.height())
-        .map(|i| {
-            [
-                "partner_id",
-                "revenue_kpi",
-                "monthly_score",
-                "pool_size",
-                "rank",
-                "tier",
-            ]
-            .map(|c| strings(&scores, c)[i].clone())
-            .join(" ")
-        })
-        .collect();
+    let s: Vec<String> = rows_of(
+        &scores,
+        &[
+            "partner_id",
+            "revenue_kpi",
+            "monthly_score",
+            "pool_size",
+            "rank",
+            "tier",
+        ],
+    );
     assert_eq!(
         s,
         vec![

@@ -180,3 +180,44 @@ pub fn reject_keys(df: &DataFrame) -> Vec<(String, i64, String)> {
         .map(|((s, l), r)| (s, l, r))
         .collect()
 }
+
+impl Workdir {
+    /// Runs `validate --period P --rejects FILE` expecting exit 0; returns the
+    /// run and the rejects read back.
+    pub fn validate_with_rejects(&self, period: &str) -> (Run, DataFrame) {
+        let file = self.path().join("rejects.parquet");
+        let run = self
+            .settle(&[
+                "validate",
+                "--period",
+                period,
+                "--rejects",
+                file.to_str().unwrap(),
+            ])
+            .expect(0);
+        let rejects = read_parquet(&file);
+        (run, rejects)
+    }
+}
+
+/// Each row of `df` as the text of `columns` joined by spaces.
+pub fn rows_of(df: &DataFrame, columns: &[&str]) -> Vec<String> {
+    let texts: Vec<Vec<String>> = columns.iter().map(|c| strings(df, c)).collect();
+    (0..df.height())
+        .map(|i| {
+            texts
+                .iter()
+                .map(|t| t[i].as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// A yuan text such as `-197.00` as fen.
+pub fn fen(yuan: &str) -> i64 {
+    let (neg, digits) = yuan.strip_prefix('-').map_or((false, yuan), |d| (true, d));
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    let v = int.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}")[..2].parse::<i64>().unwrap();
+    if neg { -v } else { v }
+}
