@@ -327,21 +327,12 @@ fn load_usage(
         }
         Ok(())
     })?;
-    let distinct = UInt64Chunked::from_vec("hash".into(), std::mem::take(&mut hashes))
-        .n_unique()
-        .map_err(Error::polars("usage ids"))?;
-    let (checked, totals) = if distinct
-        == rows_read
-            - early
-                .clone()
-                .collect()
-                .map_err(Error::polars("rejected rows"))?
-                .height()
-    {
-        let rejected = early
-            .sort([LINE], SortMultipleOptions::default())
-            .collect()
-            .map_err(Error::polars("rejected rows"))?;
+    // Rejects are few: sorted once, and their count gives the accepted rows.
+    let rejected = early
+        .sort([LINE], SortMultipleOptions::default())
+        .collect()
+        .map_err(Error::polars("rejected rows"))?;
+    let (checked, totals) = if hashes_distinct(hashes, rows_read - rejected.height())? {
         let totals = UsageTotals::merge(parts)?;
         (
             Checked {
@@ -463,10 +454,15 @@ fn all_distinct(column: &Column) -> Result<bool> {
         .map_err(err())?
         .vec_hash(PlSeedableRandomStateQuality::default(), &mut hashes)
         .map_err(err())?;
+    hashes_distinct(hashes, column.len())
+}
+
+/// Whether `rows` hashes are all different (which proves their values are).
+fn hashes_distinct(hashes: Vec<u64>, rows: usize) -> Result<bool> {
     let distinct = UInt64Chunked::from_vec("hash".into(), hashes)
         .n_unique()
-        .map_err(err())?;
-    Ok(distinct == column.len())
+        .map_err(Error::polars("duplicate ids"))?;
+    Ok(distinct == rows)
 }
 
 /// Step 4 on the rows that passed steps 1–3.
