@@ -52,9 +52,15 @@ pub enum Error {
         computed: String,
     },
 
-    /// A ledger sum does not fit Decimal(18,2).
-    #[error("ledger amount for partner {partner_id} does not fit Decimal(18,2)")]
-    Overflow { partner_id: String },
+    /// A published amount does not fit Decimal(18,2).
+    #[error(
+        "{dataset} {what} for partner {partner_id} does not fit Decimal(18,2) (at most 9999999999999999.99 yuan); nothing was published"
+    )]
+    Overflow {
+        dataset: String,
+        what: String,
+        partner_id: String,
+    },
 
     /// A file operation failed.
     #[error("{action} {}: {source}", path.display())]

@@ -1,13 +1,14 @@
 //! `settle`: monthly settlement of a telecom operator's enterprise-channel
 //! partners. The flow is ingest (read, validate, quarantine) → compute
 //! (scores, tiers, ledger; pure frame-to-frame functions) → publish (staging,
-//! atomic rename, manifest). `../shared/SPEC.md` is the contract.
+//! atomic rename, version log). `docs/rules.md` states the rules it implements.
 
 pub mod cli;
 pub mod cmd;
 pub mod compute;
 pub mod config;
 pub mod error;
+pub mod expr;
 pub mod generate;
 pub mod ingest;
 pub mod period;
@@ -16,6 +17,7 @@ pub mod policy;
 pub mod progress;
 pub mod publish;
 pub mod report;
+pub mod vocab;
 
 pub use error::{Error, Result};
 

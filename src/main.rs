@@ -21,9 +21,14 @@ fn tune_allocator() {
         libmimalloc_sys::mi_option_set(PURGE_DELAY, 1000);
         libmimalloc_sys::mi_option_set(ALLOW_LARGE_OS_PAGES, 0);
     }
-    // The allocator's first arena is reserved before main runs, so the
-    // option above comes too late for it: tell the kernel directly that this
-    // process wants no transparent huge pages (each fault of one zeroes 2 MiB).
+    no_transparent_huge_pages();
+}
+
+/// The allocator's first arena is reserved before main runs, so the option
+/// above comes too late for it: tell the kernel directly that this process
+/// wants no transparent huge pages (each fault of one zeroes 2 MiB).
+#[cfg(target_os = "linux")]
+fn no_transparent_huge_pages() {
     if std::env::var_os("SETTLE_THP").is_none() {
         // SAFETY: prctl with constant arguments only sets a process flag.
         unsafe {
@@ -31,6 +36,10 @@ fn tune_allocator() {
         }
     }
 }
+
+/// Only Linux has transparent huge pages to opt out of.
+#[cfg(not(target_os = "linux"))]
+fn no_transparent_huge_pages() {}
 
 /// Runs every polars query on the streaming engine: the usage aggregations
 /// of compute take a third less time there (docs/performance.md). Outputs do

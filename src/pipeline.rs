@@ -1,8 +1,6 @@
 //! One period through the whole flow: ingest → compute → publish, with the
 //! history rules of SPEC §7 (run_id chain, no-op, refusal, rerun).
 
-use std::path::Path;
-
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -12,8 +10,9 @@ use crate::error::{Error, Result};
 use crate::ingest::{self, Month};
 use crate::period::Period;
 use crate::policy::{self, LoadedPolicy};
-use crate::publish::manifest::{InputEntry, Manifest, yuan};
+use crate::publish::manifest::{self, InputEntry, Manifest};
 use crate::publish::{self, Staged, layout, outputs};
+use crate::vocab::Dataset;
 
 /// Why a period is being settled.
 #[derive(Clone, Debug)]
@@ -43,77 +42,22 @@ pub enum Outcome {
     },
 }
 
-/// The run_id of SPEC §6 from the fingerprint state and the previous
-/// period's run_id.
-fn run_id(mut fingerprint: Sha256, previous: Option<&str>) -> String {
-    fingerprint.update(previous.unwrap_or("").as_bytes());
-    hex::encode(fingerprint.finalize())[..16].to_string()
-}
-
-fn fingerprint_start(period: Period, policy: &LoadedPolicy) -> Sha256 {
+/// The run_id (docs/history.md): SHA-256 over the program version, the
+/// period, the policy's bytes, each input's SHA-256 in table order and the
+/// previous period's run_id, each part ended by a NUL byte; 16 hex digits.
+fn run_id(period: Period, policy: &LoadedPolicy, month: &Month, previous: Option<&str>) -> String {
     let mut h = Sha256::new();
-    for part in [
-        crate::VERSION.as_bytes(),
-        period.to_string().as_bytes(),
-        &policy.bytes,
-    ] {
+    let period = period.to_string();
+    let parts = [crate::VERSION.as_bytes(), period.as_bytes(), &policy.bytes];
+    for part in parts
+        .into_iter()
+        .chain(month.inputs.iter().map(|i| i.sha256.as_bytes()))
+    {
         h.update(part);
         h.update([0u8]);
     }
-    h
-}
-
-/// The credit and streak a period carries from the previous period's scores.
-fn previous_state(root: &Path, period: Period) -> Result<Previous> {
-    let path = root.join(layout::dataset_rel("scores", period.prev()));
-    let file = std::fs::File::open(&path).map_err(Error::io("read previous scores", &path))?;
-    let state = ParquetReader::new(file)
-        .finish()
-        .and_then(|df| {
-            df.lazy()
-                .select([
-                    col("partner_id"),
-                    col("credit_score").cast(DataType::Int64),
-                    col("bottom_streak").cast(DataType::Int64),
-                ])
-                .collect()
-        })
-        .map_err(Error::polars("reading previous scores"))?;
-    Ok(Previous { state })
-}
-
-/// Reads the ledger of a published run back with its amounts in fen. A run
-/// killed mid-publish may already have swapped the new ledger in; the
-/// version it replaced was kept under `runs/<run_id>/` first, so look there
-/// before the live file.
-fn published_ledger(root: &Path, period: Period, run_id: &str) -> Result<DataFrame> {
-    let rel = layout::dataset_rel("ledger", period);
-    let kept = layout::run_dir(root, run_id).join(&rel);
-    let path = if kept.is_file() {
-        kept
-    } else {
-        root.join(&rel)
-    };
-    let file = std::fs::File::open(&path).map_err(Error::io("read published ledger", &path))?;
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(Error::polars("reading the published ledger"))?;
-    let amount = df
-        .column("amount")
-        .map_err(Error::polars("ledger amount"))?;
-    let fen: Int64Chunked = amount
-        .decimal()
-        .map_err(Error::polars("ledger amount"))?
-        .physical()
-        .iter()
-        .map(|v| v.map(|x| x as i64))
-        .collect();
-    let mut out = df
-        .select(["partner_id", "component", "category"])
-        .map_err(Error::polars("ledger keys"))?;
-    out.with_column(fen.with_name("amount".into()).into_series().into())
-        .map_err(Error::polars("ledger amount"))?;
-    Ok(out)
+    h.update(previous.unwrap_or("").as_bytes());
+    hex::encode(h.finalize())[..16].to_string()
 }
 
 /// Settles and publishes one period under `mode`. The caller holds the lock
@@ -126,12 +70,13 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
     } else {
         None
     };
-    let mut fingerprint = fingerprint_start(period, &policy);
     let started = std::time::Instant::now();
-    let month = ingest::load(config, period, &policy.policy, &mut fingerprint)?;
+    let month = ingest::load(config, period, &policy.policy)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "ingested");
     let run_id = run_id(
-        fingerprint,
+        period,
+        &policy,
+        &month,
         previous_period.as_ref().map(|m| m.run_id.as_str()),
     );
     month.check_reject_ratio(policy.policy.max_reject_ratio_bp)?;
@@ -149,10 +94,9 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
             });
         }
     }
-    let previous = if previous_period.is_some() {
-        previous_state(root, period)?
-    } else {
-        Previous::none()
+    let previous = match &previous_period {
+        Some(m) => publish::state::previous_state(root, m)?,
+        None => Previous::none(),
     };
     tracing::info!(%period, %run_id, "computing scores and ledger");
     let started = std::time::Instant::now();
@@ -164,7 +108,10 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         Mode::Rerun { reason } => Some(reason.clone()),
     };
     let mut files = Vec::new();
-    for (dataset, frame) in datasets(&month, &settlement) {
+    for dataset in Dataset::MONTHLY {
+        let Some(frame) = frame_of(dataset, &month, &settlement) else {
+            continue;
+        };
         files.push(Staged {
             dataset,
             rel: layout::dataset_rel(dataset, period),
@@ -172,7 +119,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         });
     }
     if let (Some(old), Some(reason)) = (&current, &reason) {
-        let before = published_ledger(root, period, &old.run_id)?;
+        let before = publish::state::ledger_fen(root, old)?;
         let adjustments = compute::adjust::adjustments(
             before.lazy(),
             settlement.ledger.clone().lazy(),
@@ -181,9 +128,9 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         .collect()
         .map_err(Error::polars("adjustments"))?;
         files.push(Staged {
-            dataset: "adjustments",
+            dataset: Dataset::Adjustments,
             rel: layout::adjustments_rel(period, &run_id),
-            frame: outputs::finalize("adjustments", &adjustments, &run_id, Some(reason))?,
+            frame: outputs::finalize(Dataset::Adjustments, &adjustments, &run_id, Some(reason))?,
         });
     }
     let manifest = Manifest {
@@ -197,8 +144,8 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         policy_sha256: policy.sha256.clone(),
         inputs: month.inputs.iter().map(InputEntry::from).collect(),
         outputs: vec![],
-        ledger_amount_by_component: totals_by(&settlement.ledger, "component")?,
-        ledger_amount_by_status: totals_by(&settlement.ledger, "status")?,
+        ledger_amount_by_component: manifest::totals_by(&settlement.ledger, "component")?,
+        ledger_amount_by_status: manifest::totals_by(&settlement.ledger, "status")?,
         published_at: String::new(),
     };
     let started = std::time::Instant::now();
@@ -210,40 +157,16 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
     })
 }
 
-fn datasets<'a>(month: &'a Month, s: &'a Settlement) -> [(&'static str, &'a DataFrame); 6] {
-    [
-        ("rejects", &month.rejects),
-        ("ledger", &s.ledger),
-        ("payouts", &s.payouts),
-        ("sanctions", &s.sanctions),
-        ("settlement_stop", &s.settlement_stop),
-        ("scores", &s.scores),
-    ]
-}
-
-/// Ledger amount in yuan per value of `key`.
-pub fn totals_by(
-    ledger: &DataFrame,
-    key: &str,
-) -> Result<std::collections::BTreeMap<String, String>> {
-    let df = ledger
-        .clone()
-        .lazy()
-        .group_by([col(key)])
-        .agg([col("amount").sum()])
-        .collect()
-        .map_err(Error::polars("control totals"))?;
-    let keys = df
-        .column(key)
-        .and_then(|c| c.str().cloned())
-        .map_err(Error::polars("control totals"))?;
-    let sums = df
-        .column("amount")
-        .and_then(|c| c.i64().cloned())
-        .map_err(Error::polars("control totals"))?;
-    Ok(keys
-        .iter()
-        .zip(sums.iter())
-        .map(|(k, v)| (k.unwrap_or("").to_string(), yuan(v.unwrap_or(0))))
-        .collect())
+/// The frame a dataset publishes from a settled month; adjustments are not
+/// in it (a rerun builds them by comparing with the published ledger).
+fn frame_of<'a>(dataset: Dataset, month: &'a Month, s: &'a Settlement) -> Option<&'a DataFrame> {
+    match dataset {
+        Dataset::Rejects => Some(&month.rejects),
+        Dataset::Ledger => Some(&s.ledger),
+        Dataset::Payouts => Some(&s.payouts),
+        Dataset::Sanctions => Some(&s.sanctions),
+        Dataset::SettlementStop => Some(&s.settlement_stop),
+        Dataset::Scores => Some(&s.scores),
+        Dataset::Adjustments => None,
+    }
 }

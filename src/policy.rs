@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::period::Period;
+use crate::vocab::{Severity, Tier};
 
 /// The four catalog categories, in the order the spec lists them.
 pub const CATEGORIES: [&str; 4] = [
@@ -61,9 +62,9 @@ impl PerSeverity {
     /// (severity, value) pairs.
     pub fn entries(&self) -> [(&'static str, i64); 3] {
         [
-            ("minor", self.minor),
-            ("major", self.major),
-            ("critical", self.critical),
+            (Severity::Minor.as_str(), self.minor),
+            (Severity::Major.as_str(), self.major),
+            (Severity::Critical.as_str(), self.critical),
         ]
     }
 }
@@ -90,10 +91,10 @@ impl PerTier {
     /// (tier, value) pairs.
     pub fn entries(&self) -> [(&'static str, i64); 4] {
         [
-            ("gold", self.gold),
-            ("silver", self.silver),
-            ("standard", self.standard),
-            ("bottom", self.bottom),
+            (Tier::Gold.as_str(), self.gold),
+            (Tier::Silver.as_str(), self.silver),
+            (Tier::Standard.as_str(), self.standard),
+            (Tier::Bottom.as_str(), self.bottom),
         ]
     }
 }

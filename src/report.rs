@@ -8,9 +8,9 @@ use std::path::Path;
 use polars::prelude::*;
 
 use crate::compute::Settlement;
-use crate::pipeline::totals_by;
 use crate::publish::layout;
 use crate::publish::manifest::Manifest;
+use crate::vocab::Tier;
 
 fn counts_by(frame: &DataFrame, key: &str) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
@@ -42,18 +42,17 @@ pub fn print_published(
         )?;
     }
     let tiers = counts_by(&s.scores, "tier");
-    let order = ["gold", "silver", "standard", "bottom", "unrated"];
-    let tiers: Vec<String> = order
+    let tiers: Vec<String> = Tier::ALL
         .iter()
-        .map(|t| format!("{t} {}", tiers.get(*t).copied().unwrap_or(0)))
+        .map(|t| format!("{t} {}", tiers.get(t.as_str()).copied().unwrap_or(0)))
         .collect();
     writeln!(out, "  partners: {}", tiers.join(", "))?;
-    let by_component = totals_by(&s.ledger, "component").unwrap_or_default();
+    // The manifest's control totals, the one place they are computed.
     writeln!(out, "  ledger ({} lines) by component:", s.ledger.height())?;
-    for (k, v) in &by_component {
+    for (k, v) in &manifest.ledger_amount_by_component {
         writeln!(out, "    {k:<22} {v:>16}")?;
     }
-    let by_status = totals_by(&s.ledger, "status").unwrap_or_default();
+    let by_status = &manifest.ledger_amount_by_status;
     let status: Vec<String> = by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
     writeln!(
         out,

@@ -1,42 +1,75 @@
-"""Second readers for the published Parquet: pyarrow and DuckDB.
+"""Second readers for the published Parquet: pyarrow and DuckDB, as BI tools.
 
-Prints one JSON object describing what BI tools see under an output root:
-column types per dataset (DuckDB's names), the period partitions DuckDB finds,
-and totals summed by DuckDB, so tests/it/run.rs can compare them with the
-manifest. Usage: python3 tests/readback.py OUTPUT_ROOT
+Checks, under an output root, that DuckDB sees Decimal(18,2) money, INTEGER
+ranks, BIGINT counts and the Hive `period` partition of every dataset; that
+pyarrow opens every file with plain string types; and that the current
+manifest's control totals equal DuckDB's sums. Exits 1 naming the first
+mismatch. `.ci/run` runs it on the fixture months; `cargo test` proves the
+same with arrow-rs and needs no Python.
+
+Usage: python3 tests/readback.py OUTPUT_ROOT PERIOD...
 """
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 
 root = Path(sys.argv[1])
-out = {"types": {}, "arrow_types": {}, "periods": {}, "rows": {}}
-for dataset in ["ledger", "payouts", "scores", "sanctions", "settlement_stop", "rejects"]:
+periods = sys.argv[2:]
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+
+
+def scan(dataset):
     pattern = str(root / dataset / "*" / "part-0.parquet")
-    rel = duckdb.sql(f"select * from read_parquet('{pattern}', hive_partitioning = true)")
-    out["types"][dataset] = {name: str(t) for name, t in zip(rel.columns, rel.types)}
-    out["periods"][dataset] = sorted(r[0] for r in duckdb.sql(
-        f"select distinct period::varchar from read_parquet('{pattern}', hive_partitioning = true)").fetchall())
-    out["rows"][dataset] = duckdb.sql(f"select count(*) from read_parquet('{pattern}')").fetchall()[0][0]
-    # pyarrow 14+ must open every file on its own, with plain string types.
+    return f"read_parquet('{pattern}', hive_partitioning = true)"
+
+
+MONEY = {"ledger": ["basis", "amount"], "payouts": ["gross", "deductions", "net"],
+         "scores": ["revenue"], "settlement_stop": ["withheld"]}
+for dataset in ["ledger", "payouts", "scores", "sanctions", "settlement_stop", "rejects"]:
+    rel = duckdb.sql(f"select * from {scan(dataset)}")
+    types = {name: str(t) for name, t in zip(rel.columns, rel.types)}
+    for column in MONEY.get(dataset, []):
+        check(types[column] == "DECIMAL(18,2)", f"{dataset}.{column} is {types[column]} in DuckDB")
+    found = sorted(r[0] for r in duckdb.sql(f"select distinct period::varchar from {scan(dataset)}").fetchall())
+    check(found == sorted(periods), f"{dataset}: DuckDB finds partitions {found}")
     for f in sorted((root / dataset).glob("*/part-0.parquet")):
         schema = pq.read_schema(f)
-        out["arrow_types"][dataset] = {field.name: str(field.type) for field in schema}
-ledger = str(root / "ledger" / "*" / "part-0.parquet")
-out["ledger_by_component"] = {
-    f"{p}/{c}": str(v) for p, c, v in duckdb.sql(
-        f"select period::varchar, component, sum(amount) from read_parquet('{ledger}', hive_partitioning = true) group by all").fetchall()
-}
-out["ledger_by_status"] = {
-    f"{p}/{s}": str(v) for p, s, v in duckdb.sql(
-        f"select period::varchar, status, sum(amount) from read_parquet('{ledger}', hive_partitioning = true) group by all").fetchall()
-}
-payouts = str(root / "payouts" / "*" / "part-0.parquet")
-out["payout_net"] = {
-    p: str(v) for p, v in duckdb.sql(
-        f"select period::varchar, sum(net) from read_parquet('{payouts}', hive_partitioning = true) group by all").fetchall()
-}
-print(json.dumps(out, sort_keys=True))
+        for field in schema:
+            t = str(field.type)
+            check("view" not in t, f"{f}: {field.name} is {t}")
+            if field.name in MONEY.get(dataset, []):
+                check(t == "decimal128(18, 2)", f"{f}: {field.name} is {t} in pyarrow")
+        check("period" not in schema.names, f"{f}: period inside the file")
+scores = duckdb.sql(f"select * from {scan('scores')}")
+stypes = dict(zip(scores.columns, map(str, scores.types)))
+check(stypes["rank"] == "INTEGER", f"scores.rank is {stypes['rank']}")
+check(stypes["rated"] == "BOOLEAN", f"scores.rated is {stypes['rated']}")
+ledger = duckdb.sql(f"select * from {scan('ledger')}")
+check(dict(zip(ledger.columns, map(str, ledger.types)))["quantity"] == "BIGINT", "ledger.quantity")
+
+for period in periods:
+    log = sorted((root / "_log" / f"period={period}").glob("*.json"))
+    run_id = json.loads(log[-1].read_text())["run_id"]
+    manifest = json.loads((root / "runs" / run_id / "manifest.json").read_text())
+    for key, column in [("ledger_amount_by_component", "component"), ("ledger_amount_by_status", "status")]:
+        sums = {k: str(v) for k, v in duckdb.sql(
+            f"select {column}, sum(amount) from {scan('ledger')} where period = '{period}' group by all").fetchall()}
+        check(sums == manifest[key], f"{period} {key}: DuckDB {sums} vs manifest {manifest[key]}")
+    net = duckdb.sql(f"select sum(net) from {scan('payouts')} where period = '{period}'").fetchall()[0][0]
+    total = sum(Decimal(v) for v in manifest["ledger_amount_by_status"].values())
+    check(Decimal(net) == total, f"{period}: payouts net {net} vs ledger total {total}")
+
+failures = [f for f in failures if f]
+for f in failures:
+    print(f"readback: {f}", file=sys.stderr)
+print(f"readback: {'FAILED' if failures else 'ok'} ({len(periods)} periods under {root})")
+sys.exit(1 if failures else 0)

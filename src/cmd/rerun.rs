@@ -27,7 +27,7 @@ pub fn run(config: &Config, args: &RerunArgs) -> Result<()> {
         ));
     }
     let _lock = RootLock::acquire(&config.output_root, &format!("rerun --from {}", args.from))?;
-    publish::clear_stale_staging(&config.output_root)?;
+    publish::recover(&config.output_root)?;
     if publish::current(&config.output_root, args.from)?.is_none() {
         return Err(Error::Usage(format!(
             "period {} is not published yet: use `settle run --period {0}`",

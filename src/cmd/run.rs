@@ -31,7 +31,7 @@ pub fn run(config: &Config, args: &RunArgs) -> Result<()> {
         &config.output_root,
         &format!("run --period {}", args.period),
     )?;
-    publish::clear_stale_staging(&config.output_root)?;
+    publish::recover(&config.output_root)?;
     let mut period = config.history_starts;
     while period < args.period {
         if publish::current(&config.output_root, period)?.is_none() {

@@ -4,8 +4,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use sha2::Sha256;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, InputStats};
@@ -27,7 +25,7 @@ pub struct ValidateArgs {
 /// Runs `settle validate`.
 pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
     let policy = policy::in_force(&config.policy_dir, args.period)?;
-    let month = ingest::load(config, args.period, &policy.policy, &mut Sha256::default())?;
+    let month = ingest::load(config, args.period, &policy.policy)?;
     let mut out = std::io::stdout().lock();
     print_counts(&mut out, args.period, &policy.file, &month.inputs)
         .map_err(Error::io("write", "stdout"))?;

@@ -4,8 +4,10 @@
 use polars::prelude::*;
 
 use super::lookup;
+use crate::expr::money;
 use crate::ingest::Month;
 use crate::policy::Policy;
+use crate::vocab::{ComplaintCategory, DeliveryStatus};
 
 /// Whether a date column lies in the period.
 pub fn in_period(date: Expr, month: &Month) -> Expr {
@@ -42,10 +44,11 @@ pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
             JoinArgs::new(JoinType::Left),
         );
 
-    let due = in_period(col("promised_on"), month).and(col("status").neq(lit("cancelled")));
+    let due = in_period(col("promised_on"), month)
+        .and(col("status").neq(lit(DeliveryStatus::Cancelled.as_str())));
     let on_time = due
         .clone()
-        .and(col("status").eq(lit("delivered")))
+        .and(col("status").eq(lit(DeliveryStatus::Delivered.as_str())))
         .and(col("delivered_on").lt_eq(col("promised_on")));
     let deliveries = month
         .deliveries
@@ -81,11 +84,11 @@ pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
             (upheld.clone() * lookup(col("severity"), &s.penalty_bp.entries(), 0))
                 .sum()
                 .alias("penalty_bp"),
-            (upheld * lookup(col("severity"), &policy.deduction_fen.entries(), 0))
+            money(upheld * lookup(col("severity"), &policy.deduction_fen.entries(), 0))
                 .sum()
                 .alias("deduction_fen"),
             col("upheld")
-                .and(col("category").eq(lit("fraud")))
+                .and(col("category").eq(lit(ComplaintCategory::Fraud.as_str())))
                 .any(true)
                 .alias("fraud"),
         ]);

@@ -6,25 +6,22 @@ use polars::prelude::*;
 
 use super::activity::in_period;
 use super::{lookup, one_of, round_bp};
-use crate::error::{Error, Result};
+use crate::expr::money;
 use crate::ingest::Month;
 use crate::policy::Policy;
-
-/// Largest magnitude in fen that Decimal(18,2) holds, plus one.
-const DECIMAL_18_2_LIMIT: i64 = 1_000_000_000_000_000_000;
+use crate::vocab::{Component, DeliveryStatus, LineStatus, PartnerType};
 
 /// The columns every kind of line is brought to before they are stacked,
 /// with their types (literals would otherwise pick their own widths).
-fn line_columns() -> [Expr; 8] {
+fn line_columns() -> [Expr; 7] {
     [
         col("partner_id"),
         col("component").cast(DataType::String),
         col("category").cast(DataType::String),
         col("quantity").cast(DataType::Int64),
-        col("basis").cast(DataType::Int64),
+        money(col("basis")),
         col("rate_bp").cast(DataType::Int64),
-        col("amount").cast(DataType::Int64),
-        col("__overflow").cast(DataType::Boolean),
+        money(col("amount")),
     ]
 }
 
@@ -43,8 +40,7 @@ fn null_of(dtype: DataType) -> Expr {
     lit(NULL).cast(dtype)
 }
 
-/// A line with a rate: amount = round_half_up(basis * rate_bp / 10000), and a
-/// flag when `basis * rate_bp` would not fit in 64 bits.
+/// A line with a rate: amount = round_half_up(basis * rate_bp / 10000).
 fn rated_line(lines: LazyFrame, component: Expr, rate: Expr) -> LazyFrame {
     lines
         .with_columns([
@@ -52,16 +48,7 @@ fn rated_line(lines: LazyFrame, component: Expr, rate: Expr) -> LazyFrame {
             rate.alias("rate_bp"),
             null_of(DataType::Int64).alias("quantity"),
         ])
-        .with_columns([
-            round_bp(col("basis"), col("rate_bp")).alias("amount"),
-            col("basis")
-                .gt(lit(i64::MAX / 2).floor_div(
-                    when(col("rate_bp").lt(lit(1i64)))
-                        .then(lit(1i64))
-                        .otherwise(col("rate_bp")),
-                ))
-                .alias("__overflow"),
-        ])
+        .with_column(round_bp(col("basis"), col("rate_bp")).alias("amount"))
         .select(line_columns())
 }
 
@@ -84,7 +71,7 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
     // partner instead of on every usage row.
     let by_category = |lf: LazyFrame| {
         lf.group_by([col("partner_id"), col("product_code")])
-            .agg([col("amount").sum()])
+            .agg([money(col("amount")).sum()])
             .join(
                 catalog_frame(policy),
                 [col("product_code")],
@@ -94,7 +81,7 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
             .group_by([col("partner_id"), col("category")])
             .agg([col("amount").sum().alias("basis")])
     };
-    let is_si = col("partner_type").eq(lit("SI"));
+    let is_si = col("partner_type").eq(lit(PartnerType::Si.as_str()));
 
     let usage = join_partner(
         by_category(month.usage.by_product.clone().lazy()),
@@ -105,8 +92,8 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
     let usage_lines = rated_line(
         usage,
         when(is_si.clone())
-            .then(lit("si_revenue_share"))
-            .otherwise(lit("sa_base")),
+            .then(lit(Component::SiRevenueShare.as_str()))
+            .otherwise(lit(Component::SaBase.as_str())),
         when(is_si.clone()).then(si_rate).otherwise(lookup(
             col("category"),
             &policy.sa.base_bp.entries(),
@@ -116,13 +103,13 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
 
     let delivered = month.deliveries.clone().lazy().filter(
         col("status")
-            .eq(lit("delivered"))
+            .eq(lit(DeliveryStatus::Delivered.as_str()))
             .and(in_period(col("delivered_on"), month)),
     );
     let sales = join_partner(by_category(delivered), partners.clone()).filter(is_si.clone().not());
     let sales_lines = rated_line(
         sales,
-        lit("sa_sales"),
+        lit(Component::SaSales.as_str()),
         lookup(col("category"), &policy.sa.sales_bp.entries(), 0),
     );
 
@@ -131,13 +118,16 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
         UnionArgs::default(),
     )
     .expect("same columns")
-    .filter(one_of(col("component"), &["sa_base", "sa_sales"]))
+    .filter(one_of(
+        col("component"),
+        &[Component::SaBase.as_str(), Component::SaSales.as_str()],
+    ))
     .group_by([col("partner_id")])
     .agg([col("amount").sum().alias("basis")])
     .with_column(null_of(DataType::String).alias("category"));
     let reward_lines = rated_line(
         join_partner(reward_basis, partners),
-        lit("sa_reward"),
+        lit(Component::SaReward.as_str()),
         lookup(col("tier"), &policy.sa.reward_bp.entries(), 0),
     );
 
@@ -147,15 +137,12 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
         .filter(is_si.not().and(col("customers").gt(lit(0i64))))
         .select([
             col("partner_id"),
-            lit("sa_service").alias("component"),
+            lit(Component::SaService.as_str()).alias("component"),
             null_of(DataType::String).alias("category"),
             col("customers").alias("quantity"),
             lit(0i64).alias("basis"),
             null_of(DataType::Int64).alias("rate_bp"),
-            ((col("customers") * lit(fee) * col("response_kpi") + lit(5000i64))
-                .floor_div(lit(10000i64)))
-            .alias("amount"),
-            lit(false).alias("__overflow"),
+            round_bp(money(col("customers")) * lit(fee), col("response_kpi")).alias("amount"),
         ])
         .select(line_columns());
     let deduction_lines = scored
@@ -163,13 +150,12 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
         .filter(col("upheld").gt(lit(0i64)))
         .select([
             col("partner_id"),
-            lit("complaint_deduction").alias("component"),
+            lit(Component::ComplaintDeduction.as_str()).alias("component"),
             null_of(DataType::String).alias("category"),
             col("upheld").alias("quantity"),
             lit(0i64).alias("basis"),
             null_of(DataType::Int64).alias("rate_bp"),
             (lit(0i64) - col("deduction_fen")).alias("amount"),
-            lit(false).alias("__overflow"),
         ])
         .select(line_columns());
 
@@ -200,8 +186,8 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
     )
     .with_column(
         when(col("stop_reasons").eq(lit("")))
-            .then(lit("payable"))
-            .otherwise(lit("withheld"))
+            .then(lit(LineStatus::Payable.as_str()))
+            .otherwise(lit(LineStatus::Withheld.as_str()))
             .alias("status"),
     )
     .sort(
@@ -222,33 +208,5 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
         col("amount"),
         col("tier"),
         col("status"),
-        col("__overflow"),
     ])
-}
-
-/// Fails with exit 1 naming the partner when a line does not fit Decimal(18,2).
-pub fn check_fits(ledger: &DataFrame) -> Result<()> {
-    let bad = ledger
-        .clone()
-        .lazy()
-        .filter(
-            col("__overflow")
-                .or(col("basis").gt_eq(lit(DECIMAL_18_2_LIMIT)))
-                .or(col("amount").gt_eq(lit(DECIMAL_18_2_LIMIT)))
-                .or(col("amount").lt_eq(lit(-DECIMAL_18_2_LIMIT))),
-        )
-        .select([col("partner_id")])
-        .limit(1)
-        .collect()
-        .map_err(Error::polars("checking ledger bounds"))?;
-    if bad.height() == 0 {
-        return Ok(());
-    }
-    let ids = bad
-        .column("partner_id")
-        .and_then(|c| c.str().cloned())
-        .map_err(Error::polars("checking ledger bounds"))?;
-    Err(Error::Overflow {
-        partner_id: ids.iter().next().flatten().unwrap_or("").to_string(),
-    })
 }

@@ -1,27 +1,34 @@
 //! The partner-level outputs built from scores and ledger (SPEC §5, §6):
 //! stop reasons, payouts, the settlement-stop list, sanctions and scores.
 
+use crate::vocab::{Action, PartnerStatus, StopReason};
 use polars::prelude::*;
 
 /// The stop reasons of a partner, sorted and joined with `;` ("" when none).
 pub fn stop_reasons() -> Expr {
-    let code = |cond: Expr, code: &str| {
+    let code = |cond: Expr, reason: StopReason| {
         when(cond)
-            .then(lit(code.to_string()))
+            .then(lit(reason.as_str()))
             .otherwise(lit(NULL).cast(DataType::String))
     };
-    // Listed in byte order so the joined string is sorted.
+    // Listed in byte order (StopReason::ALL's) so the joined string is sorted.
     concat_str(
         [
             code(
                 col("action")
-                    .eq(lit("stop_settlement"))
+                    .eq(lit(Action::StopSettlement.as_str()))
                     .fill_null(lit(false)),
-                "BOTTOM_STREAK",
+                StopReason::BottomStreak,
             ),
-            code(col("fraud"), "FRAUD"),
-            code(col("status").eq(lit("suspended")), "SUSPENDED"),
-            code(col("status").eq(lit("terminated")), "TERMINATED"),
+            code(col("fraud"), StopReason::Fraud),
+            code(
+                col("status").eq(lit(PartnerStatus::Suspended.as_str())),
+                StopReason::Suspended,
+            ),
+            code(
+                col("status").eq(lit(PartnerStatus::Terminated.as_str())),
+                StopReason::Terminated,
+            ),
         ],
         ";",
         true,

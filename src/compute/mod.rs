@@ -2,8 +2,8 @@
 //! list (SPEC §3–§5) as pure functions from frames to frames. No I/O here:
 //! every rule is testable on an in-memory frame.
 //!
-//! Money stays integer fen (Int64) throughout; publish turns it into
-//! Decimal(18,2) at the edge.
+//! Money stays integer fen throughout, summed as Int128 so that no sum can
+//! wrap; publish checks each amount fits Decimal(18,2) and converts it there.
 
 pub mod activity;
 pub mod adjust;
@@ -16,6 +16,9 @@ pub mod tiers;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+pub(crate) use crate::expr::{
+    at_least_zero, ceil_pct, floor_pct, lookup, one_of, round_bp, window,
+};
 use crate::ingest::Month;
 use crate::policy::Policy;
 
@@ -71,7 +74,6 @@ pub fn settle(month: &Month, policy: &Policy, previous: &Previous) -> Result<Set
     let ledger = ledger::ledger(month, policy, scored.clone().lazy())
         .collect()
         .map_err(Error::polars("building the ledger"))?;
-    ledger::check_fits(&ledger)?;
     let payouts = lists::payouts(ledger.clone().lazy())
         .collect()
         .map_err(Error::polars("payouts"))?;
@@ -91,52 +93,4 @@ pub fn settle(month: &Month, policy: &Policy, previous: &Previous) -> Result<Set
         sanctions,
         settlement_stop,
     })
-}
-
-/// `floor(n * p / 100)` rounded up: SPEC §1 `ceil_pct`.
-pub fn ceil_pct(n: Expr, p: i64) -> Expr {
-    (n * lit(p) + lit(99i64)).floor_div(lit(100i64))
-}
-
-/// SPEC §1 `floor_pct`.
-pub fn floor_pct(n: Expr, p: i64) -> Expr {
-    (n * lit(p)).floor_div(lit(100i64))
-}
-
-/// SPEC §1 money rounding: `(x * r + 5000) div 10000`, for `x, r >= 0`.
-pub fn round_bp(x: Expr, rate_bp: Expr) -> Expr {
-    (x * rate_bp + lit(5000i64)).floor_div(lit(10000i64))
-}
-
-/// `max(0, x)`.
-pub fn at_least_zero(x: Expr) -> Expr {
-    when(x.clone().lt(lit(0i64))).then(lit(0i64)).otherwise(x)
-}
-
-/// A value looked up per string key, as a `when` chain (small maps only).
-pub fn lookup(key: Expr, entries: &[(&str, i64)], default: i64) -> Expr {
-    entries
-        .iter()
-        .rev()
-        .fold(lit(default), |rest, (k, v)| {
-            when(key.clone().eq(lit(k.to_string())))
-                .then(lit(*v))
-                .otherwise(rest)
-        })
-        .cast(DataType::Int64)
-}
-
-/// Whether `e` is one of `values`.
-pub fn one_of(e: Expr, values: &[&str]) -> Expr {
-    is_in_series(e, Series::new("values".into(), values))
-}
-
-/// Whether `e` is a value of `set` (polars 0.55 wants the set as one list).
-pub fn is_in_series(e: Expr, set: Series) -> Expr {
-    e.is_in(lit(set).implode(false), false)
-}
-
-/// `e` evaluated per window of `keys` (never empty, so `over` cannot fail).
-pub fn window(e: Expr, keys: &[Expr]) -> Expr {
-    e.over(keys).expect("window keys are given")
 }

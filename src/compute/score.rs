@@ -5,6 +5,7 @@ use polars::prelude::*;
 use super::{at_least_zero, kpi};
 use crate::period::Period;
 use crate::policy::{Policy, PoolScope, Weights};
+use crate::vocab::{PartnerStatus, PartnerType};
 
 /// Window keys of a ranking pool: rated partners of one type (and province).
 /// `rated` is a key so that unrated partners never share a window with rated ones.
@@ -38,7 +39,7 @@ pub fn scores(
 ) -> LazyFrame {
     let s = &policy.scoring;
     let rated = col("status")
-        .eq(lit("active"))
+        .eq(lit(PartnerStatus::Active.as_str()))
         .and(col("admitted_on").lt_eq(lit(period.end())))
         .and(
             col("usage_rows")
@@ -55,7 +56,7 @@ pub fn scores(
             .alias("prev_streak"),
     ]);
     let monthly = at_least_zero(
-        when(col("partner_type").eq(lit("SI")))
+        when(col("partner_type").eq(lit(PartnerType::Si.as_str())))
             .then(weighted(&s.weights.SI))
             .otherwise(weighted(&s.weights.SA))
             - col("penalty_bp"),

@@ -5,6 +5,7 @@ use polars::prelude::*;
 use super::score::pool;
 use super::{ceil_pct, floor_pct, window};
 use crate::policy::Policy;
+use crate::vocab::{Action, Tier};
 
 /// Adds pool_size, rank, tier, bottom_streak and action to scored partners.
 pub fn rank_and_tier(scored: LazyFrame, policy: &Policy) -> LazyFrame {
@@ -24,25 +25,25 @@ pub fn rank_and_tier(scored: LazyFrame, policy: &Policy) -> LazyFrame {
     )
     .cast(DataType::Int64);
     let tier = when(col("rated").not())
-        .then(lit("unrated"))
+        .then(lit(Tier::Unrated.as_str()))
         .when(col("rank").lt_eq(ceil_pct(col("pool_size"), t.gold_pct)))
-        .then(lit("gold"))
+        .then(lit(Tier::Gold.as_str()))
         .when(col("rank").lt_eq(ceil_pct(col("pool_size"), t.silver_pct)))
-        .then(lit("silver"))
+        .then(lit(Tier::Silver.as_str()))
         .when(col("rank").gt(col("pool_size") - floor_pct(col("pool_size"), t.bottom_pct)))
-        .then(lit("bottom"))
-        .otherwise(lit("standard"));
+        .then(lit(Tier::Bottom.as_str()))
+        .otherwise(lit(Tier::Standard.as_str()));
     let streak = when(col("rated").not())
         .then(col("prev_streak"))
-        .when(col("tier").eq(lit("bottom")))
+        .when(col("tier").eq(lit(Tier::Bottom.as_str())))
         .then(col("prev_streak") + lit(1i64))
         .otherwise(lit(0i64));
     let action = when(col("bottom_streak").eq(lit(1i64)))
-        .then(lit("notice"))
+        .then(lit(Action::Notice.as_str()))
         .when(col("bottom_streak").eq(lit(2i64)))
-        .then(lit("stop_new_business"))
+        .then(lit(Action::StopNewBusiness.as_str()))
         .when(col("bottom_streak").gt_eq(lit(3i64)))
-        .then(lit("stop_settlement"))
+        .then(lit(Action::StopSettlement.as_str()))
         .otherwise(lit(NULL).cast(DataType::String));
     let null_unless_rated = |e: Expr| {
         when(col("rated"))

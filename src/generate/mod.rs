@@ -139,7 +139,7 @@ fn make_chunk(
                 &mut fields,
                 last_good.as_deref(),
             );
-        } else if rng.next_u64() % 64 == 0 {
+        } else if rng.next_u64().is_multiple_of(64) {
             last_good = Some(fields.clone());
         }
         if csv {

@@ -201,7 +201,7 @@ impl Gen for Partners {
         } else {
             "terminated"
         });
-        if rng.next_u64() % 50 == 0 {
+        if rng.next_u64().is_multiple_of(50) {
             date(&mut f[5], ctx.day(rng)); // admitted during the month
         } else {
             let year = ctx.period.start().year() - 1 - (rng.next_u64() % 8) as i32;
@@ -251,7 +251,7 @@ impl Gen for Usage {
         let r = rng.next_u64();
         let big = if r % 100 < 3 { 1 + (r >> 8) % 200 } else { 1 };
         let fen = (100 + (r >> 16) % 20_000) * big;
-        if fen % 100 == 0 && r % 2 == 0 {
+        if fen.is_multiple_of(100) && r.is_multiple_of(2) {
             let _ = write!(f[5], "{}", fen / 100);
         } else {
             let _ = write!(f[5], "{}.{:02}", fen / 100, fen % 100);
@@ -317,7 +317,7 @@ impl Gen for Complaints {
             ("critical", 2)
         };
         let r = rng.next_u64();
-        if r % 10 != 0 {
+        if !r.is_multiple_of(10) {
             // Around the SLA limit: up to an hour either side, sometimes exactly on it.
             let delay = if r % 20 == 1 {
                 sla_hours * 3600
@@ -332,7 +332,7 @@ impl Gen for Complaints {
         }
         f[5].push_str(severity);
         let c = rng.next_u64();
-        f[6].push_str(if c % 500 == 0 {
+        f[6].push_str(if c.is_multiple_of(500) {
             "fraud"
         } else {
             ["service", "billing", "quality"][(c % 3) as usize]

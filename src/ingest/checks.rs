@@ -6,8 +6,9 @@
 use polars::prelude::*;
 
 use super::tables::{Kind, Table};
-use crate::compute::{is_in_series, one_of};
+use crate::expr::{is_in_series, one_of};
 use crate::period::Period;
+use crate::vocab::Reason;
 
 /// Exactly a decimal yuan amount, sign allowed so NEGATIVE_AMOUNT can follow.
 const AMOUNT_RE: &str = r"^-?[0-9]{1,16}(\.[0-9]+)?$";
@@ -59,39 +60,11 @@ pub fn parsed(name: &str) -> String {
     format!("__v_{name}")
 }
 
-/// Every reject reason of SPEC §2.1. During the checks a row's reason is its
-/// index here (UInt8): a large month then carries one byte per row instead of
-/// a string, and names are given to the rejected rows alone.
-pub const REASONS: [&str; 16] = [
-    "BAD_ENCODING",
-    "BAD_QUOTING",
-    "WRONG_FIELD_COUNT",
-    "MISSING_FIELD",
-    "BAD_NUMBER",
-    "BAD_DATE",
-    "BAD_ENUM",
-    "NEGATIVE_AMOUNT",
-    "TOO_MANY_DECIMALS",
-    "UNKNOWN_PARTNER",
-    "UNKNOWN_PRODUCT",
-    "OUT_OF_PERIOD",
-    "RESPONSE_BEFORE_OPEN",
-    "BAD_STATUS_DATE",
-    "DUPLICATE_ROW",
-    "DUPLICATE_ID",
-];
-
-/// The index of a reason in [`REASONS`].
-pub fn reason_index(name: &str) -> u8 {
-    REASONS
-        .iter()
-        .position(|r| *r == name)
-        .unwrap_or_else(|| panic!("unknown reason {name}")) as u8
-}
-
-/// A reason as a UInt8 literal.
-fn code(name: &str) -> Expr {
-    lit(reason_index(name))
+/// A reason as a UInt8 literal. During the checks a row's reason is its
+/// code: a large month then carries one byte per row instead of a string,
+/// and names are given to the rejected rows alone.
+fn code(reason: Reason) -> Expr {
+    lit(reason.code())
 }
 
 /// No reason: the row passes this check.
@@ -101,8 +74,10 @@ fn no_code() -> Expr {
 
 /// The reason names of a UInt8 reason column.
 pub fn reason_name(e: Expr) -> Expr {
-    REASONS.iter().rev().fold(null_str(), |rest, r| {
-        when(e.clone().eq(code(r))).then(lit(*r)).otherwise(rest)
+    Reason::ALL.iter().rev().fold(null_str(), |rest, r| {
+        when(e.clone().eq(code(*r)))
+            .then(lit(r.as_str()))
+            .otherwise(rest)
     })
 }
 
@@ -200,7 +175,7 @@ fn in_period(name: &str, kind: Kind, period: Period) -> Expr {
 fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
     let missing = empty(name, ctx);
     let chain = if kind.required() {
-        when(missing).then(code("MISSING_FIELD"))
+        when(missing).then(code(Reason::MissingField))
     } else {
         // An allowed empty value passes every check of its column.
         when(missing).then(no_code())
@@ -210,7 +185,7 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
         return match kind {
             Kind::Amount => chain
                 .when(col(typed_col(name)).lt(lit(0i64)))
-                .then(code("NEGATIVE_AMOUNT"))
+                .then(code(Reason::NegativeAmount))
                 .otherwise(no_code()),
             Kind::Date {
                 in_period: true, ..
@@ -219,7 +194,7 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
                 in_period: true, ..
             } => chain
                 .when(in_period(name, kind, ctx.period).not())
-                .then(code("OUT_OF_PERIOD"))
+                .then(code(Reason::OutOfPeriod))
                 .otherwise(no_code()),
             _ => chain.otherwise(no_code()),
         };
@@ -229,15 +204,15 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
         Kind::Id | Kind::Text { .. } => chain.otherwise(no_code()),
         Kind::PartnerRef => chain
             .when(is_in_series(s, ctx.partner_ids.clone()).not())
-            .then(code("UNKNOWN_PARTNER"))
+            .then(code(Reason::UnknownPartner))
             .otherwise(no_code()),
         Kind::ProductRef => chain
             .when(is_in_series(s, ctx.catalog.clone()).not())
-            .then(code("UNKNOWN_PRODUCT"))
+            .then(code(Reason::UnknownProduct))
             .otherwise(no_code()),
         Kind::Enum(values) => chain
             .when(one_of(s, values).not())
-            .then(code("BAD_ENUM"))
+            .then(code(Reason::BadEnum))
             .otherwise(no_code()),
         Kind::Date {
             in_period: check, ..
@@ -247,11 +222,11 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
         } => {
             let chain = chain
                 .when(col(parsed(name)).is_null())
-                .then(code("BAD_DATE"));
+                .then(code(Reason::BadDate));
             if check {
                 chain
                     .when(in_period(name, kind, ctx.period).not())
-                    .then(code("OUT_OF_PERIOD"))
+                    .then(code(Reason::OutOfPeriod))
                     .otherwise(no_code())
             } else {
                 chain.otherwise(no_code())
@@ -259,9 +234,9 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
         }
         Kind::Amount => chain
             .when(amount_shape(name).not())
-            .then(code("BAD_NUMBER"))
+            .then(code(Reason::BadNumber))
             .when(s.clone().str().starts_with(lit("-")))
-            .then(code("NEGATIVE_AMOUNT"))
+            .then(code(Reason::NegativeAmount))
             // A valid shape has at most 2 decimals exactly when its point, if
             // any, is among the last 3 characters.
             .when(
@@ -273,7 +248,7 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
                         .not(),
                 ),
             )
-            .then(code("TOO_MANY_DECIMALS"))
+            .then(code(Reason::TooManyDecimals))
             .otherwise(no_code()),
     }
 }
@@ -297,37 +272,37 @@ fn detail_expr(name: &str, code: Expr, kind: Kind, ctx: &Context) -> Expr {
         Kind::Enum(values) => values.join(", "),
         _ => String::new(),
     };
-    let is = |c: &str| code.clone().eq(self::code(c));
-    when(is("MISSING_FIELD"))
+    let is = |r: Reason| code.clone().eq(self::code(r));
+    when(is(Reason::MissingField))
         .then(lit(format!("{name} is empty")))
-        .when(is("BAD_NUMBER"))
+        .when(is(Reason::BadNumber))
         .then(sentence(" is not a number like 1234.50".into()))
-        .when(is("BAD_DATE"))
+        .when(is(Reason::BadDate))
         .then(sentence(format.into()))
-        .when(is("BAD_ENUM"))
+        .when(is(Reason::BadEnum))
         .then(sentence(format!(" is not one of {allowed}")))
-        .when(is("NEGATIVE_AMOUNT"))
+        .when(is(Reason::NegativeAmount))
         .then(sentence(" is negative".into()))
-        .when(is("TOO_MANY_DECIMALS"))
+        .when(is(Reason::TooManyDecimals))
         .then(sentence(" has more than 2 decimals".into()))
-        .when(is("UNKNOWN_PARTNER"))
+        .when(is(Reason::UnknownPartner))
         .then(sentence(" is not an accepted partner".into()))
-        .when(is("UNKNOWN_PRODUCT"))
+        .when(is(Reason::UnknownProduct))
         .then(sentence(" is not in the policy's catalog".into()))
-        .when(is("OUT_OF_PERIOD"))
+        .when(is(Reason::OutOfPeriod))
         .then(sentence(format!(" is outside period {period}")))
         .otherwise(null_str())
 }
 
 /// Cross-column checks of step 3 as (code, detail) pairs, in order.
-fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, &'static str, Expr)> {
+fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, Reason, Expr)> {
     let period = ctx.period;
     match table.name {
         "complaints" => vec![(
             col(parsed("first_response_at"))
                 .lt(col(parsed("opened_at")))
                 .fill_null(lit(false)),
-            "RESPONSE_BEFORE_OPEN",
+            Reason::ResponseBeforeOpen,
             concat_str(
                 [
                     lit("first_response_at '"),
@@ -363,12 +338,12 @@ fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, &'static str, Expr)>
             vec![
                 (
                     delivered.clone().and(has_date.clone().not()),
-                    "BAD_STATUS_DATE",
+                    Reason::BadStatusDate,
                     lit("status is 'delivered' but delivered_on is empty"),
                 ),
                 (
                     delivered.not().and(has_date),
-                    "BAD_STATUS_DATE",
+                    Reason::BadStatusDate,
                     concat_str(
                         [
                             lit("delivered_on is set but status is '"),
@@ -381,7 +356,7 @@ fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, &'static str, Expr)>
                 ),
                 (
                     promised.or(handed).not(),
-                    "OUT_OF_PERIOD",
+                    Reason::OutOfPeriod,
                     lit(format!(
                         "neither promised_on nor delivered_on lies in period {period}"
                     )),
@@ -393,7 +368,7 @@ fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, &'static str, Expr)>
 }
 
 /// The step-3 check of index `j`, as a code expression.
-fn cross_code(cond: Expr, reason: &'static str) -> Expr {
+fn cross_code(cond: Expr, reason: Reason) -> Expr {
     when(cond).then(code(reason)).otherwise(no_code())
 }
 
@@ -446,15 +421,15 @@ pub fn details(rejected: LazyFrame, table: &Table, ctx: &Context) -> LazyFrame {
 
 fn structural_detail() -> Expr {
     let pre = col(super::read::PRE);
-    when(pre.clone().eq(code("BAD_ENCODING")))
+    when(pre.clone().eq(code(Reason::BadEncoding)))
         .then(lit(
             "the record holds bytes that are not valid in the file's encoding",
         ))
-        .when(pre.clone().eq(code("BAD_QUOTING")))
+        .when(pre.clone().eq(code(Reason::BadQuoting)))
         .then(lit(
             "text follows a closing quote, or a quote is left open at the end of the file",
         ))
-        .when(pre.eq(code("WRONG_FIELD_COUNT")))
+        .when(pre.eq(code(Reason::WrongFieldCount)))
         .then(concat_str(
             [
                 lit("the record has "),
@@ -504,7 +479,7 @@ mod tests {
             .u8()
             .unwrap()
             .iter()
-            .map(|v| v.map(|i| REASONS[i as usize].to_string()))
+            .map(|v| v.map(|i| Reason::from_code(i).unwrap().to_string()))
             .collect();
         (r, out)
     }

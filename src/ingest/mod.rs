@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use polars::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -39,7 +38,7 @@ pub struct InputStats {
     /// Rejected records per reason code.
     pub rejected_by_reason: BTreeMap<String, u64>,
     /// Sum of the accepted `amount` column in fen, for tables that have one.
-    pub accepted_amount_fen: Option<i64>,
+    pub accepted_amount_fen: Option<i128>,
 }
 
 impl InputStats {
@@ -71,7 +70,7 @@ impl UsageTotals {
             .clone()
             .group_by([col("partner_id"), col("product_code")])
             .agg([
-                col("amount").sum(),
+                crate::expr::money(col("amount")).sum(),
                 len().cast(DataType::Int64).alias("rows"),
             ]);
         let customers = rows
@@ -132,12 +131,10 @@ impl UsageTotals {
         Ok(rows.map_err(Error::polars("usage rows"))? as u64)
     }
 
-    fn amount(&self) -> Result<i64> {
+    fn amount(&self) -> Result<i128> {
         self.by_product
             .column("amount")
-            .map_err(Error::polars("usage amount"))?
-            .as_materialized_series()
-            .sum::<i64>()
+            .and_then(crate::expr::money_sum)
             .map_err(Error::polars("usage amount"))
     }
 }
@@ -177,14 +174,9 @@ impl Month {
     }
 }
 
-/// Reads and checks every input of `period`. Each file's SHA-256 is fed to
-/// `fingerprint` in table order (it enters the run_id, see docs/decisions.md).
-pub fn load(
-    config: &Config,
-    period: Period,
-    policy: &Policy,
-    fingerprint: &mut Sha256,
-) -> Result<Month> {
+/// Reads and checks every input of `period`; each input's SHA-256 is in its
+/// stats, in table order.
+pub fn load(config: &Config, period: Period, policy: &Policy) -> Result<Month> {
     let dir = config.period_dir(period);
     if !dir.is_dir() {
         return Err(Error::Input {
@@ -233,8 +225,6 @@ pub fn load(
     let mut reject_frames = Vec::with_capacity(4);
     let mut accepted = Vec::with_capacity(4);
     for loaded in std::iter::once(partners).chain(others) {
-        fingerprint.update(loaded.stats.sha256.as_bytes());
-        fingerprint.update([0u8]);
         inputs.push(loaded.stats);
         reject_frames.push(loaded.rejects);
         accepted.push(loaded.accepted);
@@ -503,7 +493,7 @@ fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked> {
     // Step 4: exact duplicates first (the first copy stays), then ids shared
     // by rows that differ. Both need a shared id, so one hash pass over the
     // ids finds the few candidate rows and only those are compared whole.
-    let window = crate::compute::window;
+    let window = crate::expr::window;
     let passing = passing
         .lazy()
         .with_column(window(len(), &[col(id)]).alias("__id_rows"))
@@ -621,12 +611,7 @@ impl Checked {
         }
         // Usage passes its accepted rows as totals and sets these itself.
         let amount = match self.accepted.column("amount") {
-            Ok(column) => Some(
-                column
-                    .as_materialized_series()
-                    .sum::<i64>()
-                    .map_err(Error::polars("stats"))?,
-            ),
+            Ok(column) => Some(crate::expr::money_sum(column).map_err(Error::polars("stats"))?),
             Err(_) => None,
         };
         Ok(InputStats {

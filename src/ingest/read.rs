@@ -13,6 +13,7 @@ use super::csv::{Record, Splitter};
 use super::tables::{Kind, Table};
 use crate::config::Encoding;
 use crate::error::{Error, Result};
+use crate::vocab::Reason;
 
 /// Column holding the physical line of a row (header = 1).
 pub const LINE: &str = "line";
@@ -105,6 +106,9 @@ enum Format {
         names: Vec<String>,
         rows: usize,
         typed: Vec<String>,
+        /// Columns stored as Arrow `date64`, which polars reads as
+        /// millisecond date-times: to their writers they are dates.
+        date64: Vec<String>,
     },
 }
 /// Finds the table's file in `dir`: exactly one of NAME.csv and NAME.parquet.
@@ -219,11 +223,14 @@ impl Source {
                 })?
             }
             Format::Parquet {
-                names, rows: total, ..
+                names,
+                rows: total,
+                date64,
+                ..
             } => {
                 for offset in (0..(*total).max(1)).step_by(BATCH) {
                     let len = BATCH.min(total.saturating_sub(offset));
-                    let batch = self.parquet_batch(names, offset, len)?;
+                    let batch = self.parquet_batch(names, date64, offset, len)?;
                     rows += batch.height();
                     progress.add(batch.height());
                     f(batch)?;
@@ -268,15 +275,15 @@ impl Source {
             let bad_encoding =
                 !all_valid && decode_strict(&data[rec.span.0..rec.span.1], encoding).is_none();
             let fault = if bad_encoding {
-                Some("BAD_ENCODING")
+                Some(Reason::BadEncoding)
             } else if rec.bad_quoting {
-                Some("BAD_QUOTING")
+                Some(Reason::BadQuoting)
             } else if rec.len() != fields {
-                Some("WRONG_FIELD_COUNT")
+                Some(Reason::WrongFieldCount)
             } else {
                 None
             }
-            .map(super::checks::reason_index);
+            .map(Reason::code);
             pre.push(fault);
             for (builder, &at) in builders.iter_mut().zip(index) {
                 if fault.is_some() {
@@ -316,7 +323,13 @@ impl Source {
         ParquetReader::new(Cursor::new(&self.bytes[..]))
     }
 
-    fn parquet_batch(&self, names: &[String], offset: usize, len: usize) -> Result<DataFrame> {
+    fn parquet_batch(
+        &self,
+        names: &[String],
+        date64: &[String],
+        offset: usize,
+        len: usize,
+    ) -> Result<DataFrame> {
         let mut frame = self
             .parquet_reader()
             .with_slice(Some((offset, len)))
@@ -340,8 +353,9 @@ impl Source {
         for (column, &at) in self.table.columns.iter().zip(&index) {
             let dtype = frame.columns()[at].dtype().clone();
             let name = names[at].as_str();
+            let stored = Stored::of(&dtype, date64.iter().any(|d| d == name));
             exprs.extend(
-                text_of(name, &dtype, column.kind)
+                text_of(name, stored, column.kind)
                     .ok_or_else(|| type_error(&self.file, name, &dtype, column.kind))?,
             );
         }
@@ -383,9 +397,17 @@ impl Source {
             Format::Parquet { .. } => {
                 let file =
                     std::fs::File::open(&self.file).map_err(Error::io("reread", &self.file))?;
-                let frame = ParquetReader::new(file)
+                let mut frame = ParquetReader::new(file)
                     .finish()
                     .map_err(polars_err(&self.file))?;
+                // Dictionary-encoded text prints as its values.
+                for name in frame.get_column_names_owned() {
+                    let c = frame.column(&name).map_err(polars_err(&self.file))?;
+                    if matches!(c.dtype(), DataType::Categorical(..) | DataType::Enum(..)) {
+                        let text = c.cast(&DataType::String).map_err(polars_err(&self.file))?;
+                        frame.with_column(text).map_err(polars_err(&self.file))?;
+                    }
+                }
                 let idx = IdxCa::from_vec(
                     "idx".into(),
                     positions.iter().map(|&p| p as IdxSize).collect(),
@@ -536,21 +558,38 @@ fn parquet_format(table: &Table, file: &Path, bytes: &[u8]) -> Result<Format> {
         .map(|n| n.trim().to_string())
         .collect();
     let index = column_positions(table, &names, file)?;
+    let arrow = ParquetReader::new(Cursor::new(bytes))
+        .schema()
+        .map_err(polars_err(file))?;
     // Types are checked here so that a file of any size fails the same way.
     let mut typed = vec![];
+    let mut date64 = vec![];
     for (column, &at) in table.columns.iter().zip(&index) {
         let dtype = empty.columns()[at].dtype();
-        if text_of(&names[at], dtype, column.kind).is_none() {
+        let is_date64 = arrow
+            .iter_values()
+            .nth(at)
+            .is_some_and(|f| f.dtype == ArrowDataType::Date64);
+        let stored = Stored::of(dtype, is_date64);
+        if text_of(&names[at], stored, column.kind).is_none() {
             return Err(type_error(file, &names[at], dtype, column.kind));
         }
-        if dtype != &DataType::String {
+        if is_date64 {
+            date64.push(names[at].clone());
+        }
+        if !matches!(stored, Stored::Text) {
             typed.push(column.name.to_string());
         }
     }
     let rows = ParquetReader::new(Cursor::new(bytes))
         .num_rows()
         .map_err(polars_err(file))?;
-    Ok(Format::Parquet { names, rows, typed })
+    Ok(Format::Parquet {
+        names,
+        rows,
+        typed,
+        date64,
+    })
 }
 
 fn type_error(file: &Path, name: &str, dtype: &DataType, kind: Kind) -> Error {
@@ -573,21 +612,57 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
+/// What a Parquet column holds, as its writer meant it.
+#[derive(Clone, Copy)]
+enum Stored<'a> {
+    /// Text: plain, large, view or dictionary-encoded strings.
+    Text,
+    /// Arrow `date64` (milliseconds at midnight): a date.
+    Date64,
+    /// Any other type, as polars reads it.
+    Typed(&'a DataType),
+}
+
+impl Stored<'_> {
+    fn of(dtype: &DataType, date64: bool) -> Stored<'_> {
+        match dtype {
+            DataType::String | DataType::Categorical(..) | DataType::Enum(..) => Stored::Text,
+            _ if date64 => Stored::Date64,
+            other => Stored::Typed(other),
+        }
+    }
+}
+
 /// The batch columns of a Parquet column of an accepted type, or `None`:
 /// text is trimmed like CSV fields; a typed value goes to `__t_<name>` as is
 /// (timestamps cut to whole seconds, the precision of the text form), since
 /// only the value rules apply to it.
-fn text_of(name: &str, dtype: &DataType, kind: Kind) -> Option<Vec<Expr>> {
+fn text_of(name: &str, stored: Stored, kind: Kind) -> Option<Vec<Expr>> {
     let c = col(name);
-    let typed = match (dtype, kind) {
-        (DataType::String, _) => {
+    let typed = match (stored, kind) {
+        (Stored::Text, _) => {
             return Some(vec![
-                c.str()
+                c.cast(DataType::String)
+                    .str()
                     .strip_chars(lit(NULL))
                     .fill_null(lit(""))
                     .alias(name),
             ]);
         }
+        (Stored::Date64, Kind::Date { .. }) => c.cast(DataType::Date),
+        (Stored::Date64, _) => return None,
+        (Stored::Typed(dtype), kind) => return typed_text(name, dtype, kind),
+    };
+    Some(vec![
+        typed.alias(super::checks::typed_col(name)),
+        lit(NULL).cast(DataType::String).alias(name),
+    ])
+}
+
+/// [`text_of`] for a column of a natural type.
+fn typed_text(name: &str, dtype: &DataType, kind: Kind) -> Option<Vec<Expr>> {
+    let c = col(name);
+    let typed = match (dtype, kind) {
         (DataType::Date, Kind::Date { .. }) => c,
         (DataType::Datetime(_, None), Kind::DateTime { .. }) => {
             let ms = DataType::Datetime(TimeUnit::Milliseconds, None);

@@ -3,28 +3,18 @@
 use std::path::{Path, PathBuf};
 
 use crate::period::Period;
-
-/// The datasets every published period has, in publishing order. `scores`
-/// comes last among them because the next period reads it.
-pub const DATASETS: [&str; 6] = [
-    "rejects",
-    "ledger",
-    "payouts",
-    "sanctions",
-    "settlement_stop",
-    "scores",
-];
+use crate::vocab::Dataset;
 
 /// `DATASET/period=P/part-0.parquet`, relative to a root.
-pub fn dataset_rel(dataset: &str, period: Period) -> PathBuf {
-    PathBuf::from(dataset)
+pub fn dataset_rel(dataset: Dataset, period: Period) -> PathBuf {
+    PathBuf::from(dataset.as_str())
         .join(format!("period={period}"))
         .join("part-0.parquet")
 }
 
 /// `adjustments/period=P/run=R/part-0.parquet`, relative to a root.
 pub fn adjustments_rel(period: Period, run_id: &str) -> PathBuf {
-    PathBuf::from("adjustments")
+    PathBuf::from(Dataset::Adjustments.as_str())
         .join(format!("period={period}"))
         .join(format!("run={run_id}"))
         .join("part-0.parquet")
@@ -38,6 +28,12 @@ pub fn run_dir(root: &Path, run_id: &str) -> PathBuf {
 /// `runs/<run_id>/manifest.json`.
 pub fn manifest_path(root: &Path, run_id: &str) -> PathBuf {
     run_dir(root, run_id).join("manifest.json")
+}
+
+/// `_log/period=P/`: the numbered version records of a period. The leading
+/// underscore keeps Hive readers (Spark, DuckDB's globs) out of it.
+pub fn log_dir(root: &Path, period: Period) -> PathBuf {
+    root.join("_log").join(format!("period={period}"))
 }
 
 /// The staging folder of a run in progress.

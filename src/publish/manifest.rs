@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use polars::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::ingest::InputStats;
 
@@ -90,19 +92,17 @@ pub struct Manifest {
 }
 
 /// Fen as a yuan string with two decimals.
-pub fn yuan(fen: i64) -> String {
+pub fn yuan(fen: i128) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let abs = fen.unsigned_abs();
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
 impl Manifest {
-    /// Writes the manifest atomically (temp file, then rename).
+    /// Writes the manifest atomically and durably.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let dir = path.parent().expect("manifest has a folder");
-        std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
         let json = serde_json::to_vec_pretty(self).expect("manifest serialises");
-        super::atomic_write(path, &json)
+        super::durable::atomic_write(path, &json)
     }
 
     /// Reads a manifest.
@@ -114,6 +114,35 @@ impl Manifest {
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })
     }
+}
+
+/// Control totals: ledger amount in yuan per value of `key` (component or
+/// status), summed in Int128 fen.
+pub fn totals_by(
+    ledger: &DataFrame,
+    key: &str,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let df = ledger
+        .clone()
+        .lazy()
+        .group_by([col(key)])
+        .agg([col("amount").sum()])
+        .collect()
+        .map_err(Error::polars("control totals"))?;
+    let keys = df
+        .column(key)
+        .and_then(|c| c.str().cloned())
+        .map_err(Error::polars("control totals"))?;
+    let sums = df
+        .column("amount")
+        .and_then(|c| c.cast(&crate::expr::MONEY))
+        .map_err(Error::polars("control totals"))?;
+    let sums = sums.i128().map_err(Error::polars("control totals"))?;
+    Ok(keys
+        .iter()
+        .zip(sums.iter())
+        .map(|(k, v)| (k.unwrap_or("").to_string(), yuan(v.unwrap_or(0))))
+        .collect())
 }
 
 #[cfg(test)]

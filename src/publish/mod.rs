@@ -1,39 +1,31 @@
-//! Publish: staging, atomic renames, superseded versions kept under
-//! `runs/<old_run_id>/`, and the manifest written last (SPEC §6).
-//!
-//! Each published file is replaced by one `rename` of a complete staged file,
-//! so a reader (or a run killed at any moment) only ever sees the old or the
-//! new version of a file. The old version is hard-linked under `runs/` before
-//! the rename, so it is never missing either.
+//! Publish: every file of a version is written, synced and renamed into
+//! `runs/<run_id>/`, then linked into the Hive tree finance reads, then the
+//! manifest, and last the version record that makes it current (SPEC §6;
+//! the record is [`log`]'s). A run killed before the record leaves the
+//! previous version current and complete under its own `runs/<run_id>/`;
+//! the next run under the lock puts the Hive tree back to that version
+//! ([`recover`]) before it does anything else.
 
+pub mod durable;
 pub mod layout;
 pub mod lock;
+pub mod log;
 pub mod manifest;
 pub mod outputs;
 pub mod parquet;
+pub mod state;
 
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::period::Period;
+use crate::vocab::Dataset;
+pub use log::current;
 use manifest::{Manifest, OutputFile};
-
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = path.parent().expect("file has a folder");
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(Error::io("create temp file in", dir))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(Error::io("write", path))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("rename into", path)(e.error))?;
-    Ok(())
-}
 
 /// SHA-256 of a file, hex.
 pub fn file_sha256(path: &Path) -> Result<String> {
@@ -41,54 +33,69 @@ pub fn file_sha256(path: &Path) -> Result<String> {
     Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
-/// The manifest of the version of `period` currently published, if any: the
-/// most recently published manifest for that period.
-pub fn current(root: &Path, period: Period) -> Result<Option<Manifest>> {
-    let runs = root.join("runs");
-    let Ok(entries) = std::fs::read_dir(&runs) else {
-        return Ok(None);
-    };
-    let mut best: Option<Manifest> = None;
-    let wanted = period.to_string();
-    for entry in entries.flatten() {
-        let path = entry.path().join("manifest.json");
-        if !path.is_file() {
-            continue;
-        }
-        let m = Manifest::read(&path)?;
-        if m.period == wanted
-            && best
-                .as_ref()
-                .is_none_or(|b| b.published_at < m.published_at)
-        {
-            best = Some(m);
-        }
-    }
-    Ok(best)
-}
-
 /// A dataset file to publish.
 pub struct Staged {
-    /// Dataset name.
-    pub dataset: &'static str,
+    /// Which dataset.
+    pub dataset: Dataset,
     /// Path relative to the output root.
     pub rel: PathBuf,
     /// The finalized frame.
     pub frame: DataFrame,
 }
 
-/// Publishes `files` for a run: stage, swap in one rename per file, keep the
-/// superseded versions under `runs/<old>/`, then write `manifest` (whose
-/// outputs and time are filled in here).
+/// What a publish in progress is about to touch, written first into its
+/// staging folder so that [`recover`] can undo a publish that never
+/// committed.
+#[derive(Serialize, Deserialize)]
+struct Intent {
+    period: String,
+    run_id: String,
+    files: Vec<PathBuf>,
+}
+
+const INTENT: &str = "intent.json";
+
+/// The time written into a manifest: now, in the operator's zone, unless
+/// `SOURCE_DATE_EPOCH` pins it (the reproducible-builds convention; tests use
+/// it to set the clock back). Only people read it: nothing decides by it.
+fn published_at() -> String {
+    let now = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+        .map(|t| t.with_timezone(&chrono::Local))
+        .unwrap_or_else(chrono::Local::now);
+    now.format("%Y-%m-%dT%H:%M:%S%.6f%:z").to_string()
+}
+
+/// Publishes `files` as version `manifest.run_id` of its period and makes it
+/// current. The caller holds the lock and has run [`recover`].
 pub fn publish(root: &Path, files: Vec<Staged>, mut manifest: Manifest) -> Result<Manifest> {
-    let staging = layout::staging_dir(root, &manifest.run_id);
+    let period: Period = manifest
+        .period
+        .parse()
+        .map_err(|e: String| Error::Usage(e))?;
+    let run_id = manifest.run_id.clone();
+    let staging = layout::staging_dir(root, &run_id);
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(Error::io("clear staging", &staging))?;
     }
+    let intent = Intent {
+        period: manifest.period.clone(),
+        run_id: run_id.clone(),
+        files: files.iter().map(|f| f.rel.clone()).collect(),
+    };
+    durable::atomic_write(
+        &staging.join(INTENT),
+        &serde_json::to_vec_pretty(&intent).expect("intent serialises"),
+    )?;
+
+    // 1. Each file complete and synced under its staging name.
     let mut outputs = Vec::with_capacity(files.len());
     for f in &files {
         let staged = staging.join(&f.rel);
         parquet::write_parquet(f.frame.clone(), &staged)?;
+        durable::sync_file(&staged)?;
         outputs.push(OutputFile {
             dataset: f.dataset.to_string(),
             path: f.rel.clone(),
@@ -96,38 +103,130 @@ pub fn publish(root: &Path, files: Vec<Staged>, mut manifest: Manifest) -> Resul
             rows: f.frame.height() as u64,
         });
     }
+    // 2. The version's own copy under runs/<run_id>/, which outlives it.
+    let version_dir = layout::run_dir(root, &run_id);
+    let mut touched = vec![];
+    for f in &files {
+        let kept = version_dir.join(&f.rel);
+        let dir = durable::folder_of(&kept);
+        std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
+        std::fs::rename(staging.join(&f.rel), &kept).map_err(Error::io("keep", &kept))?;
+        touched.push(dir.to_path_buf());
+    }
+    durable::sync_dirs(touched.iter().map(PathBuf::as_path))?;
+    // 3. The Hive tree finance reads: one rename per file.
+    touched.clear();
     for f in &files {
         let dest = root.join(&f.rel);
-        if dest.exists()
-            && let Some(old) = &manifest.previous_run_id
-        {
-            let keep = layout::run_dir(root, old).join(&f.rel);
-            if !keep.exists() {
-                let dir = keep.parent().expect("has folder");
-                std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
-                std::fs::hard_link(&dest, &keep)
-                    .map_err(Error::io("keep superseded file", &keep))?;
-            }
-        }
-        let dir = dest.parent().expect("has folder");
-        std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
-        std::fs::rename(staging.join(&f.rel), &dest).map_err(Error::io("publish", &dest))?;
+        durable::link_into_place(&version_dir.join(&f.rel), &dest)?;
+        touched.push(durable::folder_of(&dest).to_path_buf());
         tracing::debug!(file = %dest.display(), "published");
     }
+    durable::sync_dirs(touched.iter().map(PathBuf::as_path))?;
+    // 4. The manifest, then the record that makes this version current.
     manifest.outputs = outputs;
-    manifest.published_at = chrono::Local::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6f%:z")
-        .to_string();
-    manifest.write(&layout::manifest_path(root, &manifest.run_id))?;
+    manifest.published_at = published_at();
+    manifest.write(&layout::manifest_path(root, &run_id))?;
+    log::commit(root, period, &run_id)?;
     let _ = std::fs::remove_dir_all(&staging);
     Ok(manifest)
 }
 
-/// Removes staging folders left by runs that were killed (call under the lock).
-pub fn clear_stale_staging(root: &Path) -> Result<()> {
+/// Brings the output root to a consistent state before a run (call under the
+/// lock): undoes publishes that were killed before their commit, and
+/// migrates periods published by v1 (manifests without a log).
+pub fn recover(root: &Path) -> Result<()> {
+    migrate_v1(root)?;
     let dir = root.join(".staging");
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(Error::io("clear stale staging", &dir))?;
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let intent_path = entry.path().join(INTENT);
+        if let Ok(bytes) = std::fs::read(&intent_path)
+            && let Ok(intent) = serde_json::from_slice::<Intent>(&bytes)
+        {
+            roll_back(root, &intent)?;
+        }
+    }
+    std::fs::remove_dir_all(&dir).map_err(Error::io("clear stale staging", &dir))
+}
+
+/// Puts every live file an uncommitted publish may have replaced back to
+/// the current version's (or removes it when the current version has no
+/// such file), and drops the uncommitted version's folder.
+fn roll_back(root: &Path, intent: &Intent) -> Result<()> {
+    let period: Period = intent.period.parse().map_err(|e: String| Error::Usage(e))?;
+    let versions = log::versions(root, period)?;
+    if versions.last().is_some_and(|c| c.run_id == intent.run_id) {
+        return Ok(()); // committed: only the cleanup was cut short
+    }
+    let current = match versions.last() {
+        Some(c) => Some(Manifest::read(&layout::manifest_path(root, &c.run_id))?),
+        None => None,
+    };
+    tracing::warn!(period = %intent.period, run_id = %intent.run_id, "undoing a publish that did not finish");
+    let mut touched = vec![];
+    for rel in &intent.files {
+        let live = root.join(rel);
+        let keep = current
+            .as_ref()
+            .filter(|m| m.outputs.iter().any(|o| &o.path == rel))
+            .map(|m| layout::run_dir(root, &m.run_id).join(rel));
+        match keep {
+            Some(src) => durable::link_into_place(&src, &live)?,
+            None if live.exists() => {
+                std::fs::remove_file(&live).map_err(Error::io("remove unfinished", &live))?
+            }
+            None => continue,
+        }
+        touched.push(durable::folder_of(&live).to_path_buf());
+    }
+    durable::sync_dirs(touched.iter().map(PathBuf::as_path))?;
+    if !versions.iter().any(|c| c.run_id == intent.run_id) {
+        let dir = layout::run_dir(root, &intent.run_id);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(Error::io("remove unfinished", &dir))?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives each period a v1 root published (manifests under `runs/`, no log)
+/// a log whose one record names its current version, after linking that
+/// version's files under its `runs/<run_id>/` like every later version.
+fn migrate_v1(root: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(root.join("runs")) else {
+        return Ok(());
+    };
+    let mut periods = std::collections::BTreeSet::new();
+    for entry in entries.flatten() {
+        let path = entry.path().join("manifest.json");
+        if path.is_file() {
+            let m = Manifest::read(&path)?;
+            if let Ok(p) = m.period.parse::<Period>() {
+                periods.insert(p);
+            }
+        }
+    }
+    for period in periods {
+        if log::exists(root, period) {
+            continue;
+        }
+        let Some(m) = log::legacy_current(root, period)? else {
+            continue;
+        };
+        let version_dir = layout::run_dir(root, &m.run_id);
+        for o in &m.outputs {
+            let kept = version_dir.join(&o.path);
+            let live = root.join(&o.path);
+            if !kept.exists() && live.is_file() && file_sha256(&live)? == o.sha256 {
+                durable::link_into_place(&live, &kept)?;
+                durable::sync_dir(durable::folder_of(&kept))?;
+            }
+        }
+        log::commit(root, period, &m.run_id)?;
+        tracing::info!(%period, run_id = %m.run_id, "v1 output root: recorded the current version in _log");
     }
     Ok(())
 }

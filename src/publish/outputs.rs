@@ -4,6 +4,8 @@
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::expr::MONEY;
+use crate::vocab::Dataset;
 
 /// How one output column is typed.
 #[derive(Clone, Copy)]
@@ -21,10 +23,10 @@ pub enum Out {
 }
 
 /// Column layout of each dataset.
-pub fn schema(dataset: &str) -> &'static [(&'static str, Out)] {
+pub fn schema(dataset: Dataset) -> &'static [(&'static str, Out)] {
     use Out::*;
     match dataset {
-        "ledger" => &[
+        Dataset::Ledger => &[
             ("partner_id", Text),
             ("partner_type", Text),
             ("province", Text),
@@ -37,7 +39,7 @@ pub fn schema(dataset: &str) -> &'static [(&'static str, Out)] {
             ("tier", Text),
             ("status", Text),
         ],
-        "payouts" => &[
+        Dataset::Payouts => &[
             ("partner_id", Text),
             ("partner_type", Text),
             ("province", Text),
@@ -47,7 +49,7 @@ pub fn schema(dataset: &str) -> &'static [(&'static str, Out)] {
             ("net", Money),
             ("status", Text),
         ],
-        "scores" => &[
+        Dataset::Scores => &[
             ("partner_id", Text),
             ("partner_type", Text),
             ("province", Text),
@@ -66,7 +68,7 @@ pub fn schema(dataset: &str) -> &'static [(&'static str, Out)] {
             ("bottom_streak", Int32),
             ("action", Text),
         ],
-        "sanctions" => &[
+        Dataset::Sanctions => &[
             ("partner_id", Text),
             ("partner_type", Text),
             ("province", Text),
@@ -74,21 +76,21 @@ pub fn schema(dataset: &str) -> &'static [(&'static str, Out)] {
             ("bottom_streak", Int32),
             ("action", Text),
         ],
-        "settlement_stop" => &[
+        Dataset::SettlementStop => &[
             ("partner_id", Text),
             ("partner_type", Text),
             ("province", Text),
             ("reasons", Text),
             ("withheld", Money),
         ],
-        "rejects" => &[
+        Dataset::Rejects => &[
             ("source", Text),
             ("line", Count),
             ("reason", Text),
             ("detail", Text),
             ("raw", Text),
         ],
-        "adjustments" => &[
+        Dataset::Adjustments => &[
             ("partner_id", Text),
             ("component", Text),
             ("category", Text),
@@ -97,41 +99,79 @@ pub fn schema(dataset: &str) -> &'static [(&'static str, Out)] {
             ("delta", Money),
             ("previous_run_id", Text),
         ],
-        other => unreachable!("unknown dataset {other}"),
     }
 }
 
 /// Whether the dataset carries a run_id column (rejects do not: SPEC §6).
-fn has_run_id(dataset: &str) -> bool {
-    dataset != "rejects"
+fn has_run_id(dataset: Dataset) -> bool {
+    dataset != Dataset::Rejects
 }
+
+/// Largest magnitude in fen that Decimal(18,2) holds, plus one.
+const DECIMAL_18_2_LIMIT: i128 = 1_000_000_000_000_000_000;
 
 /// Fen as Decimal(18,2): the same integers, read with two decimals.
 pub fn fen_to_decimal(column: &Column) -> Result<Column> {
-    let fen = column
-        .cast(&DataType::Int64)
-        .map_err(Error::polars("money column"))?;
-    let values: Int128Chunked = fen
-        .i64()
+    let fen = column.cast(&MONEY).map_err(Error::polars("money column"))?;
+    let decimal = fen
+        .i128()
         .map_err(Error::polars("money column"))?
-        .iter()
-        .map(|v| v.map(i128::from))
-        .collect();
-    let decimal = values
+        .clone()
         .with_name(column.name().clone())
         .into_decimal(18, 2)
         .map_err(Error::polars("money column"))?;
     Ok(decimal.into_series().into())
 }
 
+/// Fails with exit 1, naming the partner and the line or column, when a
+/// money value of `frame` does not fit Decimal(18,2).
+fn check_money_fits(dataset: Dataset, frame: &DataFrame) -> Result<()> {
+    for (name, out) in schema(dataset) {
+        if !matches!(out, Out::Money) {
+            continue;
+        }
+        let values = frame
+            .column(name)
+            .and_then(|c| c.cast(&MONEY))
+            .map_err(Error::polars("checking money bounds"))?;
+        let values = values
+            .i128()
+            .map_err(Error::polars("checking money bounds"))?;
+        let Some(at) = values
+            .iter()
+            .position(|v| v.is_some_and(|v| v.unsigned_abs() >= DECIMAL_18_2_LIMIT as u128))
+        else {
+            continue;
+        };
+        let text = |column: &str| {
+            frame
+                .column(column)
+                .ok()
+                .and_then(|c| c.get(at).ok())
+                .and_then(|v| v.get_str().map(str::to_string))
+        };
+        let what = match text("component") {
+            Some(component) => format!("{component} {name}"),
+            None => name.to_string(),
+        };
+        return Err(Error::Overflow {
+            dataset: dataset.to_string(),
+            what,
+            partner_id: text("partner_id").unwrap_or_default(),
+        });
+    }
+    Ok(())
+}
+
 /// The published frame of a dataset: columns in order and typed, then run_id
 /// (and, for adjustments, the rerun's reason).
 pub fn finalize(
-    dataset: &str,
+    dataset: Dataset,
     frame: &DataFrame,
     run_id: &str,
     reason: Option<&str>,
 ) -> Result<DataFrame> {
+    check_money_fits(dataset, frame)?;
     let mut columns = Vec::new();
     for (name, out) in schema(dataset) {
         let c = frame
@@ -150,7 +190,7 @@ pub fn finalize(
     if has_run_id(dataset) {
         columns.push(Column::new("run_id".into(), vec![run_id; frame.height()]));
     }
-    if dataset == "adjustments" {
+    if dataset == Dataset::Adjustments {
         columns.push(Column::new(
             "reason".into(),
             vec![reason.unwrap_or(""); frame.height()],

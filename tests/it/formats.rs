@@ -20,13 +20,14 @@ fn month_with_bad_rows(w: &Workdir, period: &str) {
     w.write(&format!("inputs/{period}/usage.csv"), usage + extra);
 }
 
-fn validate(
-    w: &Workdir,
-) -> (
+/// Per table (read, accepted, rejected); reject keys; reject details.
+type Validated = (
     Vec<(u64, u64, u64)>,
     Vec<(String, i64, String)>,
     Vec<String>,
-) {
+);
+
+fn validate(w: &Workdir) -> Validated {
     let (run, rejects) = w.validate_with_rejects("2026-10");
     let counts = TABLES.iter().map(|t| run.counts(t)).collect();
     let df = rejects;
@@ -239,4 +240,74 @@ fn typed_parquet_values_get_value_rules_only() {
         details.contains(&"usage_date '2026-11-01' is outside period 2026-10".to_string()),
         "{details:?}"
     );
+}
+
+/// The published datasets of a settled 2026-10, without run_id (it hashes
+/// the input bytes, which differ by format): each as rows of text.
+fn settled_october(w: &Workdir) -> Vec<(String, Vec<String>)> {
+    w.settle(&["run", "--period", "2026-10"]).expect(0);
+    let mut out = vec![];
+    for dataset in [
+        "ledger",
+        "payouts",
+        "scores",
+        "sanctions",
+        "settlement_stop",
+    ] {
+        let df = read_parquet(
+            &w.path()
+                .join(format!("out/{dataset}/period=2026-10/part-0.parquet")),
+        );
+        let columns: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .filter(|c| c != "run_id")
+            .collect();
+        let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+        out.push((dataset.to_string(), rows_of(&df, &names)));
+    }
+    let rejects = read_parquet(&w.path().join("out/rejects/period=2026-10/part-0.parquet"));
+    out.push((
+        "rejects".into(),
+        reject_keys(&rejects)
+            .into_iter()
+            .map(|(s, l, r)| format!("{s} {l} {r}"))
+            .collect(),
+    ));
+    out
+}
+
+/// A workspace with the realistic 2026-09 as CSV and 2026-10 from `month`.
+fn realistic_with_october(month: &Path) -> Workdir {
+    let w = Workdir::new();
+    w.config("utf-8", "2026-09");
+    w.copy_month(&repo().join("fixtures/periods/2026-09"), "2026-09");
+    w.copy_month(month, "2026-10");
+    w
+}
+
+#[test]
+fn parquet_written_by_pyarrow_pandas_duckdb_and_spark_settles_like_the_csv() {
+    let expected = settled_october(&realistic_with_october(
+        &repo().join("fixtures/periods/2026-10"),
+    ));
+    assert!(expected[0].1.len() > 10, "the CSV month has ledger lines");
+    for variant in [
+        "pyarrow-dictionary",
+        "pandas-categorical",
+        "pyarrow-date64",
+        "pyarrow-misc",
+        "duckdb",
+        "spark",
+    ] {
+        let dir = repo()
+            .join("fixtures/foreign")
+            .join(variant)
+            .join("2026-10");
+        let got = settled_october(&realistic_with_october(&dir));
+        for ((dataset, want), (_, have)) in expected.iter().zip(&got) {
+            assert_eq!(have, want, "{variant}: {dataset}");
+        }
+    }
 }

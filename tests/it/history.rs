@@ -5,17 +5,25 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use partner_settle::vocab::Dataset;
+
 use crate::util::*;
 
 const PERIODS: [&str; 3] = ["2026-08", "2026-09", "2026-10"];
 
-/// The golden months published up to 2026-10.
-fn published_golden() -> Workdir {
+/// The golden months as inputs, nothing published yet.
+fn golden() -> Workdir {
     let w = Workdir::new();
     w.config("utf-8", "2026-08");
     for p in PERIODS {
         w.copy_month(&repo().join("fixtures/golden/periods").join(p), p);
     }
+    w
+}
+
+/// The golden months published up to 2026-10.
+fn published_golden() -> Workdir {
+    let w = golden();
     w.settle(&["run", "--period", "2026-10"]).expect(0);
     w
 }
@@ -40,14 +48,7 @@ fn correct_september(dir: &Path) {
 
 fn published_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
-    for dataset in [
-        "ledger",
-        "payouts",
-        "scores",
-        "sanctions",
-        "settlement_stop",
-        "rejects",
-    ] {
+    for dataset in Dataset::MONTHLY {
         for p in PERIODS {
             let rel = format!("{dataset}/period={p}/part-0.parquet");
             if let Ok(bytes) = std::fs::read(out.join(&rel)) {
@@ -63,6 +64,45 @@ fn manifest_of(out: &Path, run_id: &str) -> serde_json::Value {
         &std::fs::read(out.join("runs").join(run_id).join("manifest.json")).unwrap(),
     )
     .unwrap()
+}
+
+/// The run the version log names current for `period`, and its manifest.
+fn head_of(out: &Path, period: &str) -> (String, serde_json::Value) {
+    let record = std::fs::read_dir(out.join(format!("_log/period={period}")))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .max()
+        .expect("a committed version");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
+    let run_id = record["run_id"].as_str().unwrap().to_string();
+    let manifest = manifest_of(out, &run_id);
+    (run_id, manifest)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// The version the log names current has every file its manifest lists,
+/// complete, under `runs/<run_id>/`.
+fn assert_head_complete(out: &Path, period: &str, context: &str) -> String {
+    let (run_id, manifest) = head_of(out, period);
+    for o in manifest["outputs"].as_array().unwrap() {
+        let rel = o["path"].as_str().unwrap();
+        let kept = out.join("runs").join(&run_id).join(rel);
+        let bytes = std::fs::read(&kept)
+            .unwrap_or_else(|e| panic!("{context}: {period} run {run_id}: {rel}: {e}"));
+        assert_eq!(
+            sha256_hex(&bytes),
+            o["sha256"].as_str().unwrap(),
+            "{context}: {period} run {run_id}: {rel} is not the file its manifest lists"
+        );
+    }
+    run_id
 }
 
 fn run_id_of(out: &Path, period: &str) -> String {
@@ -233,6 +273,10 @@ fn next(state: &mut u64) -> u64 {
 #[test]
 fn killed_republish_leaves_old_or_new_files_and_completes_on_rerun() {
     let base = published_golden();
+    let (old_sep, old_oct) = (
+        run_id_of(&base.path().join("out"), "2026-09"),
+        run_id_of(&base.path().join("out"), "2026-10"),
+    );
     correct_september(base.path());
     let old = published_files(&base.path().join("out"));
 
@@ -291,10 +335,35 @@ fn killed_republish_leaves_old_or_new_files_and_completes_on_rerun() {
         if changed > 0 && changed < now.len() {
             partial += 1;
         }
+        // Whatever the kill interrupted, the log names a complete version.
+        let mut heads = vec![];
+        for p in PERIODS {
+            heads.push(assert_head_complete(
+                &out,
+                p,
+                &format!("round {round} after the kill"),
+            ));
+        }
+        if heads[1] == old_sep {
+            // Not committed: September is still the old version, whatever
+            // the Hive tree shows until the next run puts it back.
+            assert_eq!(
+                heads[2], old_oct,
+                "round {round}: October moved before September"
+            );
+        }
         assert!(
             rerun_command(dir.path()).status().unwrap().success(),
             "round {round}: the same command again failed"
         );
+        for p in PERIODS {
+            let run_id = assert_head_complete(&out, p, &format!("round {round} completed"));
+            assert_eq!(
+                run_id_of(&out, p),
+                run_id,
+                "round {round}: {p} live files are the current version"
+            );
+        }
         assert_eq!(
             published_files(&out),
             new,
@@ -316,12 +385,97 @@ fn killed_republish_leaves_old_or_new_files_and_completes_on_rerun() {
 }
 
 #[test]
-fn two_runs_on_one_root_one_publishes_the_other_exits_4() {
-    let w = Workdir::new();
-    w.config("utf-8", "2026-08");
-    for p in PERIODS {
-        w.copy_month(&repo().join("fixtures/golden/periods").join(p), p);
+fn the_latest_version_stays_current_when_the_zone_changes_and_the_clock_goes_back() {
+    // Publish at 2026-11-30 12:00 in Shanghai (+08:00); rerun from a host in
+    // Los Angeles (-08:00) whose clock reads a day earlier. By the timestamps
+    // the first version looks newer; by the log the rerun is current.
+    let w = golden();
+    let shanghai = [("TZ", "Asia/Shanghai"), ("SOURCE_DATE_EPOCH", "1796011200")];
+    let los_angeles = [
+        ("TZ", "America/Los_Angeles"),
+        ("SOURCE_DATE_EPOCH", "1795924800"),
+    ];
+    w.settle_env(&shanghai, &["run", "--period", "2026-10"])
+        .expect(0);
+    let out = w.path().join("out");
+    let (old_sep, first) = head_of(&out, "2026-09");
+    assert_eq!(first["published_at"], "2026-11-30T12:00:00.000000+08:00");
+    correct_september(w.path());
+    w.settle_env(
+        &los_angeles,
+        &["rerun", "--from", "2026-09", "--reason", "corrected usage"],
+    )
+    .expect(0);
+    let (new_sep, second) = head_of(&out, "2026-09");
+    assert_ne!(new_sep, old_sep);
+    assert_eq!(second["published_at"], "2026-11-28T20:00:00.000000-08:00");
+    assert!(
+        second["published_at"].as_str() < first["published_at"].as_str(),
+        "the rerun's timestamp sorts before the first version's"
+    );
+    assert_eq!(second["previous_run_id"], old_sep.as_str());
+    assert_eq!(
+        run_id_of(&out, "2026-09"),
+        new_sep,
+        "the live files are the rerun's"
+    );
+    // October chains onto the current September: running it again with the
+    // same clock and zone finds nothing to do (had the old September been
+    // taken as current, October's run_id would differ: exit 5).
+    let again = w
+        .settle_env(&los_angeles, &["run", "--period", "2026-10"])
+        .expect(0);
+    assert!(
+        again.stdout().contains("nothing to do"),
+        "{}",
+        again.stdout()
+    );
+    let (oct, oct_manifest) = head_of(&out, "2026-10");
+    assert_eq!(oct_manifest["previous_period_run_id"], new_sep.as_str());
+    assert_eq!(run_id_of(&out, "2026-10"), oct);
+}
+
+#[test]
+fn a_v1_output_root_without_a_log_is_read_and_migrated() {
+    // A v1 root: the same files, but no _log, and the current version's
+    // files only in place (v1 kept superseded versions under runs/ alone).
+    let w = published_golden();
+    let out = w.path().join("out");
+    let ids: Vec<String> = PERIODS.iter().map(|p| run_id_of(&out, p)).collect();
+    std::fs::remove_dir_all(out.join("_log")).unwrap();
+    for id in &ids {
+        for dataset in Dataset::MONTHLY {
+            let _ = std::fs::remove_dir_all(out.join("runs").join(id).join(dataset.as_str()));
+        }
     }
+    let before = published_files(&out);
+    // The same inputs: a no-op, which migrates the root first.
+    let run = w.settle(&["run", "--period", "2026-10"]).expect(0);
+    assert!(run.stdout().contains("nothing to do"), "{}", run.stdout());
+    assert_eq!(published_files(&out), before, "nothing republished");
+    for (p, id) in PERIODS.iter().zip(&ids) {
+        assert_eq!(&assert_head_complete(&out, p, "migrated"), id, "{p}");
+    }
+    // And a rerun builds on the migrated history like on any other.
+    correct_september(w.path());
+    w.settle(&["rerun", "--from", "2026-09", "--reason", "corrected usage"])
+        .expect(0);
+    assert_ne!(run_id_of(&out, "2026-09"), ids[1]);
+    assert_eq!(
+        std::fs::read(
+            out.join("runs")
+                .join(&ids[1])
+                .join("ledger/period=2026-09/part-0.parquet")
+        )
+        .unwrap(),
+        before["ledger/period=2026-09/part-0.parquet"],
+        "the superseded v1 version is kept"
+    );
+}
+
+#[test]
+fn two_runs_on_one_root_one_publishes_the_other_exits_4() {
+    let w = golden();
     let spawn = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_settle"))
             .args(["--config", "settle.toml", "run", "--period", "2026-10"])

@@ -6,6 +6,7 @@ mod formats;
 mod generate;
 mod golden;
 mod history;
+mod readback;
 mod run;
 mod util;
 mod validate;

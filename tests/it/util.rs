@@ -80,20 +80,30 @@ impl Workdir {
 
     /// Runs `settle --config settle.toml ARGS` in the workspace.
     pub fn settle(&self, args: &[&str]) -> Run {
+        self.settle_env(&[], args)
+    }
+
+    /// Runs `settle --config settle.toml ARGS` with extra environment.
+    pub fn settle_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
         let mut full = vec!["--config", "settle.toml"];
         full.extend_from_slice(args);
-        settle_in(self.path(), &full)
+        settle_in_env(self.path(), env, &full)
     }
 }
 
 /// Runs the binary in `dir` with `args`.
 pub fn settle_in(dir: &Path, args: &[&str]) -> Run {
+    settle_in_env(dir, &[], args)
+}
+
+fn settle_in_env(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
     // Not a terminal, so settle would log its stages at info; tests read
     // stderr for the one error sentence alone.
     let output = Command::new(env!("CARGO_BIN_EXE_settle"))
         .args(args)
         .current_dir(dir)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     Run(output)

@@ -1,0 +1,96 @@
+//! Making writes survive a power cut, not only a kill: file contents are
+//! synced before the rename that publishes them, and the folder holding a new
+//! name is synced before anything that depends on that name (the order SQLite
+//! and TigerBeetle document for crash consistency).
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Flushes a file's contents to stable storage.
+pub fn sync_file(path: &Path) -> Result<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(Error::io("sync", path))
+}
+
+/// Flushes a folder's entries (names created, renamed or removed in it).
+#[cfg(unix)]
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(Error::io("sync folder", dir))
+}
+
+/// Windows has no handle to sync a folder through; NTFS journals its metadata.
+#[cfg(not(unix))]
+pub fn sync_dir(_dir: &Path) -> Result<()> {
+    Ok(())
+}
+
+/// Syncs each distinct folder once.
+pub fn sync_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for d in dirs {
+        if seen.insert(d.to_path_buf()) {
+            sync_dir(d)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a synced temporary file and a rename,
+/// then syncs the folder.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = folder_of(path);
+    synced_temp(path, bytes)?
+        .persist(path)
+        .map_err(|e| Error::io("rename into", path)(e.error))?;
+    sync_dir(dir)
+}
+
+/// Creates `path` with `bytes` only if no file has that name (a synced
+/// temporary file linked into place), then syncs the folder. Returns false
+/// when the name was taken.
+pub fn create_new(path: &Path, bytes: &[u8]) -> Result<bool> {
+    let dir = folder_of(path);
+    match synced_temp(path, bytes)?.persist_noclobber(path) {
+        Ok(_) => {}
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(Error::io("create", path)(e.error)),
+    }
+    sync_dir(dir)?;
+    Ok(true)
+}
+
+/// `bytes` in a synced temporary file beside `path`, to be renamed onto it.
+fn synced_temp(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
+    use std::io::Write;
+    let dir = folder_of(path);
+    std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(Error::io("create temp file in", dir))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(Error::io("write", path))?;
+    Ok(tmp)
+}
+
+/// Points `dest` at the same file as `src` (a hard link swapped in by one
+/// rename, so `dest` is never missing or partial).
+pub fn link_into_place(src: &Path, dest: &Path) -> Result<()> {
+    let dir = folder_of(dest);
+    std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".link-")
+        .make_in(dir, |p| std::fs::hard_link(src, p))
+        .map_err(Error::io("link", src))?;
+    tmp.persist(dest)
+        .map_err(|e| Error::io("rename into", dest)(e.error))?;
+    Ok(())
+}
+
+/// The folder a file path sits in.
+pub fn folder_of(path: &Path) -> &Path {
+    path.parent().expect("a file path has a folder")
+}

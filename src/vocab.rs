@@ -1,0 +1,294 @@
+//! The fixed words of the contract as types: reject reasons, datasets,
+//! tiers, actions, ledger components, stop reasons and the enumerations of
+//! the inputs. Each is an enum with one `as_str()` (the published spelling)
+//! and one `ALL` list, so a new value is a compile error wherever a `match`
+//! must handle it, and an unknown spelling is an `Option`, never a panic.
+
+/// Declares a string enum: variants with their published spelling, in the
+/// order `ALL` lists them.
+macro_rules! words {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in the contract's order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The published spelling.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            /// The value spelled `text`, if any.
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// Every spelling, in the contract's order.
+            pub fn names() -> Vec<&'static str> {
+                Self::ALL.iter().map(|v| v.as_str()).collect()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+words! {
+    /// Why an input row was quarantined (SPEC §2.1), in the order the checks
+    /// apply: the first that applies is the row's reason.
+    Reason {
+        /// Not valid text in the file's encoding.
+        BadEncoding = "BAD_ENCODING",
+        /// A quote out of place.
+        BadQuoting = "BAD_QUOTING",
+        /// More or fewer fields than the header.
+        WrongFieldCount = "WRONG_FIELD_COUNT",
+        /// A required field is empty.
+        MissingField = "MISSING_FIELD",
+        /// Not a decimal yuan amount.
+        BadNumber = "BAD_NUMBER",
+        /// Not a date or date-time of the required shape.
+        BadDate = "BAD_DATE",
+        /// Not one of the allowed values.
+        BadEnum = "BAD_ENUM",
+        /// An amount below zero.
+        NegativeAmount = "NEGATIVE_AMOUNT",
+        /// More than two decimals.
+        TooManyDecimals = "TOO_MANY_DECIMALS",
+        /// No such partner in the registry.
+        UnknownPartner = "UNKNOWN_PARTNER",
+        /// No such product in the catalog.
+        UnknownProduct = "UNKNOWN_PRODUCT",
+        /// Dated outside the period.
+        OutOfPeriod = "OUT_OF_PERIOD",
+        /// A response before the complaint was opened.
+        ResponseBeforeOpen = "RESPONSE_BEFORE_OPEN",
+        /// A delivery date that contradicts the status.
+        BadStatusDate = "BAD_STATUS_DATE",
+        /// An exact copy of an earlier row.
+        DuplicateRow = "DUPLICATE_ROW",
+        /// An id seen before with other values.
+        DuplicateId = "DUPLICATE_ID",
+    }
+}
+
+impl Reason {
+    /// The reason's code as carried in frames (its position in `ALL`).
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The reason with code `code`.
+    pub fn from_code(code: u8) -> Option<Reason> {
+        Reason::ALL.get(code as usize).copied()
+    }
+}
+
+words! {
+    /// A published dataset (SPEC §6), in publishing order: `scores` last
+    /// among the monthly ones because the next period reads it.
+    Dataset {
+        /// Quarantined input rows.
+        Rejects = "rejects",
+        /// One row per partner, component and category.
+        Ledger = "ledger",
+        /// One row per partner with a ledger line.
+        Payouts = "payouts",
+        /// One row per partner with an action.
+        Sanctions = "sanctions",
+        /// The settlement-stop list.
+        SettlementStop = "settlement_stop",
+        /// KPIs, scores, tiers: the state the next period builds on.
+        Scores = "scores",
+        /// Changed ledger lines of a rerun.
+        Adjustments = "adjustments",
+    }
+}
+
+impl Dataset {
+    /// The datasets every published period has a file of.
+    pub const MONTHLY: [Dataset; 6] = [
+        Dataset::Rejects,
+        Dataset::Ledger,
+        Dataset::Payouts,
+        Dataset::Sanctions,
+        Dataset::SettlementStop,
+        Dataset::Scores,
+    ];
+}
+
+words! {
+    /// A partner's tier for the month (SPEC §4).
+    Tier {
+        /// Top 10% of its pool.
+        Gold = "gold",
+        /// Top 30% of its pool.
+        Silver = "silver",
+        /// Neither top nor bottom.
+        Standard = "standard",
+        /// Bottom 10% of its pool.
+        Bottom = "bottom",
+        /// Not rated this month.
+        Unrated = "unrated",
+    }
+}
+
+words! {
+    /// The escalation step of a bottom partner (SPEC §4).
+    Action {
+        /// First month at the bottom: 通报.
+        Notice = "notice",
+        /// Second: 停止新增业务.
+        StopNewBusiness = "stop_new_business",
+        /// Third and later: 停止结算.
+        StopSettlement = "stop_settlement",
+    }
+}
+
+words! {
+    /// A kind of ledger line (SPEC §5).
+    Component {
+        /// An SI's revenue share.
+        SiRevenueShare = "si_revenue_share",
+        /// An SA's base commission on usage.
+        SaBase = "sa_base",
+        /// An SA's commission on delivered sales.
+        SaSales = "sa_sales",
+        /// An SA's commission per serviced customer.
+        SaService = "sa_service",
+        /// An SA's tier reward on base and sales.
+        SaReward = "sa_reward",
+        /// Upheld complaints, deducted.
+        ComplaintDeduction = "complaint_deduction",
+    }
+}
+
+words! {
+    /// Why a partner is on the settlement-stop list (SPEC §4, §5), in byte
+    /// order, the order they are joined in.
+    StopReason {
+        /// Third month or more at the bottom.
+        BottomStreak = "BOTTOM_STREAK",
+        /// An upheld fraud complaint this month.
+        Fraud = "FRAUD",
+        /// Suspended in the registry.
+        Suspended = "SUSPENDED",
+        /// Terminated in the registry.
+        Terminated = "TERMINATED",
+    }
+}
+
+words! {
+    /// Whether a ledger line is paid this month.
+    LineStatus {
+        /// Paid.
+        Payable = "payable",
+        /// Held back: the partner is on the stop list.
+        Withheld = "withheld",
+    }
+}
+
+words! {
+    /// The kind of partner (SPEC §2).
+    PartnerType {
+        /// System integrator: revenue share.
+        Si = "SI",
+        /// Sales agent: commission.
+        Sa = "SA",
+    }
+}
+
+words! {
+    /// A partner's registry status (SPEC §2).
+    PartnerStatus {
+        /// Trading.
+        Active = "active",
+        /// Temporarily not trading.
+        Suspended = "suspended",
+        /// Ended.
+        Terminated = "terminated",
+    }
+}
+
+words! {
+    /// A complaint's severity (SPEC §2).
+    Severity {
+        /// Minor.
+        Minor = "minor",
+        /// Major.
+        Major = "major",
+        /// Critical.
+        Critical = "critical",
+    }
+}
+
+words! {
+    /// A complaint's category (SPEC §2).
+    ComplaintCategory {
+        /// Service.
+        Service = "service",
+        /// Billing.
+        Billing = "billing",
+        /// Quality.
+        Quality = "quality",
+        /// Fraud: an upheld one zeroes the month's score.
+        Fraud = "fraud",
+    }
+}
+
+words! {
+    /// A delivery's status (SPEC §2).
+    DeliveryStatus {
+        /// Handed over.
+        Delivered = "delivered",
+        /// Not yet.
+        Pending = "pending",
+        /// Called off.
+        Cancelled = "cancelled",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_round_trips_and_codes_follow_the_check_order() {
+        for r in Reason::ALL {
+            assert_eq!(Reason::parse(r.as_str()), Some(*r));
+            assert_eq!(Reason::from_code(r.code()), Some(*r));
+        }
+        assert_eq!(Reason::from_code(Reason::ALL.len() as u8), None);
+        assert_eq!(Reason::parse("NO_SUCH_REASON"), None);
+        assert_eq!(Reason::BadEncoding.code(), 0);
+        assert_eq!(Reason::DuplicateId.code(), 15);
+        assert_eq!(Dataset::MONTHLY.len() + 1, Dataset::ALL.len());
+        assert_eq!(
+            Tier::names(),
+            ["gold", "silver", "standard", "bottom", "unrated"]
+        );
+        assert_eq!(Component::parse("sa_reward"), Some(Component::SaReward));
+        assert_eq!(PartnerType::Si.to_string(), "SI");
+        let mut sorted = StopReason::names();
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            StopReason::names(),
+            "stop reasons join in byte order"
+        );
+    }
+}
