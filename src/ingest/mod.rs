@@ -120,23 +120,6 @@ impl UsageTotals {
             customers,
         })
     }
-
-    fn rows(&self) -> Result<u64> {
-        let rows = self
-            .by_product
-            .column("rows")
-            .map_err(Error::polars("usage rows"))?
-            .as_materialized_series()
-            .sum::<i64>();
-        Ok(rows.map_err(Error::polars("usage rows"))? as u64)
-    }
-
-    fn amount(&self) -> Result<i128> {
-        self.by_product
-            .column("amount")
-            .and_then(crate::expr::money_sum)
-            .map_err(Error::polars("usage amount"))
-    }
 }
 
 /// A period's accepted, typed inputs and its rejects.
@@ -210,36 +193,35 @@ pub fn load(config: &Config, period: Period, policy: &Policy) -> Result<Month> {
         .clone();
     let (usage, small) = rayon::join(
         || load_usage(&files[1], encoding, &ctx),
-        || -> Result<(Loaded, Loaded)> {
+        || -> Result<(Loaded<DataFrame>, Loaded<DataFrame>)> {
             Ok((
                 load_table(&tables::COMPLAINTS, &files[2], encoding, &ctx)?,
                 load_table(&tables::DELIVERIES, &files[3], encoding, &ctx)?,
             ))
         },
     );
-    let (usage, usage_totals) = usage?;
+    let usage = usage?;
     let (complaints, deliveries) = small?;
-    let others = vec![usage, complaints, deliveries];
-
-    let mut inputs = Vec::with_capacity(4);
-    let mut reject_frames = Vec::with_capacity(4);
-    let mut accepted = Vec::with_capacity(4);
-    for loaded in std::iter::once(partners).chain(others) {
-        inputs.push(loaded.stats);
-        reject_frames.push(loaded.rejects);
-        accepted.push(loaded.accepted);
-    }
-    let rejects = concat_frames(reject_frames)?;
-    let mut accepted = accepted.into_iter();
-    let mut next = || accepted.next().expect("four tables");
-    let partners = next();
-    let _usage_rows = next(); // empty: usage is kept as totals
+    // Table order (partners, usage, complaints, deliveries): the run_id
+    // hashes the inputs in this order.
+    let inputs = vec![
+        partners.stats,
+        usage.stats,
+        complaints.stats,
+        deliveries.stats,
+    ];
+    let rejects = concat_frames(vec![
+        partners.rejects,
+        usage.rejects,
+        complaints.rejects,
+        deliveries.rejects,
+    ])?;
     Ok(Month {
         period,
-        partners,
-        usage: usage_totals,
-        complaints: next(),
-        deliveries: next(),
+        partners: partners.accepted,
+        usage: usage.accepted,
+        complaints: complaints.accepted,
+        deliveries: deliveries.accepted,
         rejects,
         inputs,
     })
@@ -255,9 +237,53 @@ fn concat_frames(frames: Vec<DataFrame>) -> Result<DataFrame> {
         .map_err(Error::polars("collecting rejects"))
 }
 
+/// What a table's accepted rows are kept as: the rows themselves (small
+/// tables) or their totals (usage, which compute never needs row by row).
+trait Accepted {
+    /// How many input rows were accepted.
+    fn rows(&self) -> Result<u64>;
+    /// The accepted `amount` in fen, for tables that have one.
+    fn amount_fen(&self) -> Result<Option<i128>>;
+}
+
+impl Accepted for DataFrame {
+    fn rows(&self) -> Result<u64> {
+        Ok(self.height() as u64)
+    }
+
+    fn amount_fen(&self) -> Result<Option<i128>> {
+        match self.column("amount") {
+            Ok(c) => Ok(Some(
+                crate::expr::money_sum(c).map_err(Error::polars("stats"))?,
+            )),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+impl Accepted for UsageTotals {
+    fn rows(&self) -> Result<u64> {
+        let rows = self
+            .by_product
+            .column("rows")
+            .map_err(Error::polars("usage rows"))?
+            .as_materialized_series()
+            .sum::<i64>();
+        Ok(rows.map_err(Error::polars("usage rows"))? as u64)
+    }
+
+    fn amount_fen(&self) -> Result<Option<i128>> {
+        self.by_product
+            .column("amount")
+            .and_then(crate::expr::money_sum)
+            .map(Some)
+            .map_err(Error::polars("usage amount"))
+    }
+}
+
 /// One table read and checked; its file's bytes are already dropped.
-struct Loaded {
-    accepted: DataFrame,
+struct Loaded<A> {
+    accepted: A,
     /// source, line, reason, detail, raw.
     rejects: DataFrame,
     stats: InputStats,
@@ -268,7 +294,7 @@ fn load_table(
     file: &std::path::Path,
     encoding: crate::config::Encoding,
     ctx: &Context,
-) -> Result<Loaded> {
+) -> Result<Loaded<DataFrame>> {
     let mut source = read::open(table, file, encoding)?;
     let (batches, sha256) = check_rows(&source, ctx)?;
     source.release();
@@ -294,7 +320,7 @@ fn load_usage(
     file: &std::path::Path,
     encoding: crate::config::Encoding,
     ctx: &Context,
-) -> Result<(Loaded, UsageTotals)> {
+) -> Result<Loaded<UsageTotals>> {
     let table = &tables::USAGE;
     let mut source = read::open(table, file, encoding)?;
     let mut hashes: Vec<u64> = Vec::new();
@@ -322,47 +348,36 @@ fn load_usage(
         .sort([LINE], SortMultipleOptions::default())
         .collect()
         .map_err(Error::polars("rejected rows"))?;
-    let (checked, totals) = if hashes_distinct(hashes, rows_read - rejected.height())? {
-        let totals = UsageTotals::merge(parts)?;
-        (
-            Checked {
-                accepted: DataFrame::empty(),
-                rejected,
-                rows_read,
-            },
-            totals,
-        )
+    let checked = if hashes_distinct(hashes, rows_read - rejected.height())? {
+        Checked {
+            accepted: UsageTotals::merge(parts)?,
+            rejected,
+            rows_read,
+        }
     } else {
         drop(parts);
         let (batches, _) = check_rows(&source, ctx)?;
         let checked = find_duplicates(table, batches)?;
-        let totals = UsageTotals::of_rows(checked.accepted.clone().lazy())?;
-        (
-            Checked {
-                accepted: DataFrame::empty(),
-                ..checked
-            },
-            totals,
-        )
+        Checked {
+            accepted: UsageTotals::of_rows(checked.accepted.lazy())?,
+            rejected: checked.rejected,
+            rows_read: checked.rows_read,
+        }
     };
     source.release();
-    let mut stats = checked.stats(&source, sha256)?;
-    stats.rows_accepted = totals.rows()?;
-    stats.accepted_amount_fen = Some(totals.amount()?);
+    let stats = checked.stats(&source, sha256)?;
     let rejects = checked.rejects_with_raw(&source)?;
-    Ok((
-        Loaded {
-            accepted: DataFrame::empty(),
-            rejects,
-            stats,
-        },
-        totals,
-    ))
+    Ok(Loaded {
+        accepted: checked.accepted,
+        rejects,
+        stats,
+    })
 }
 
-/// One table split into accepted rows and rejected rows.
-struct Checked {
-    accepted: DataFrame,
+/// One table split into what is kept of its accepted rows and its rejected
+/// rows.
+struct Checked<A> {
+    accepted: A,
     /// line, reason, detail, __pos.
     rejected: DataFrame,
     rows_read: usize,
@@ -456,7 +471,7 @@ fn hashes_distinct(hashes: Vec<u64>, rows: usize) -> Result<bool> {
 }
 
 /// Step 4 on the rows that passed steps 1–3.
-fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked> {
+fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked<DataFrame>> {
     let Batches {
         passing,
         early,
@@ -597,7 +612,7 @@ fn typed_columns(table: &Table, ctx: &Context) -> Vec<Expr> {
     out
 }
 
-impl Checked {
+impl<A: Accepted> Checked<A> {
     fn stats(&self, source: &read::Source, sha256: String) -> Result<InputStats> {
         let err = Error::polars("stats");
         let reasons = self
@@ -609,20 +624,15 @@ impl Checked {
         for r in reasons.iter().flatten() {
             *by_reason.entry(r.to_string()).or_insert(0u64) += 1;
         }
-        // Usage passes its accepted rows as totals and sets these itself.
-        let amount = match self.accepted.column("amount") {
-            Ok(column) => Some(crate::expr::money_sum(column).map_err(Error::polars("stats"))?),
-            Err(_) => None,
-        };
         Ok(InputStats {
             source: source.table.name,
             path: source.file.clone(),
             sha256,
             rows_read: self.rows_read as u64,
-            rows_accepted: self.accepted.height() as u64,
+            rows_accepted: self.accepted.rows()?,
             rows_rejected: self.rejected.height() as u64,
             rejected_by_reason: by_reason,
-            accepted_amount_fen: amount,
+            accepted_amount_fen: self.accepted.amount_fen()?,
         })
     }
 

@@ -374,6 +374,66 @@ impl Source {
         }
     }
 
+    /// The rows at `positions` of a Parquet input, read from the row groups
+    /// that hold them only (a few rejects of a large file need not read it
+    /// all), in the order of `positions`, text columns as text.
+    fn parquet_rows(&self, positions: &[i64]) -> Result<DataFrame> {
+        let open = || std::fs::File::open(&self.file).map_err(Error::io("reread", &self.file));
+        let sizes: Vec<usize> = ParquetReader::new(open()?)
+            .get_metadata()
+            .map_err(polars_err(&self.file))?
+            .row_groups
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
+        let mut starts = Vec::with_capacity(sizes.len());
+        let mut at = 0usize;
+        for n in &sizes {
+            starts.push(at);
+            at += n;
+        }
+        let group_of = |p: usize| starts.partition_point(|&s| s <= p) - 1;
+        let mut needed: Vec<usize> = positions.iter().map(|&p| group_of(p as usize)).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        // The needed groups, read one slice each and stacked; a position's
+        // row is then found by its group's offset in that stack.
+        let mut frames = Vec::with_capacity(needed.len());
+        let mut offset_of = std::collections::HashMap::with_capacity(needed.len());
+        let mut stacked = 0usize;
+        for &g in &needed {
+            let mut frame = ParquetReader::new(open()?)
+                .with_slice(Some((starts[g], sizes[g])))
+                .finish()
+                .map_err(polars_err(&self.file))?;
+            // Dictionary-encoded text prints as its values.
+            for name in frame.get_column_names_owned() {
+                let c = frame.column(&name).map_err(polars_err(&self.file))?;
+                if matches!(c.dtype(), DataType::Categorical(..) | DataType::Enum(..)) {
+                    let text = c.cast(&DataType::String).map_err(polars_err(&self.file))?;
+                    frame.with_column(text).map_err(polars_err(&self.file))?;
+                }
+            }
+            offset_of.insert(g, stacked);
+            stacked += frame.height();
+            frames.push(frame.lazy());
+        }
+        let all = concat(frames, UnionArgs::default())
+            .and_then(|lf| lf.collect())
+            .map_err(polars_err(&self.file))?;
+        let idx = IdxCa::from_vec(
+            "idx".into(),
+            positions
+                .iter()
+                .map(|&p| {
+                    let g = group_of(p as usize);
+                    (offset_of[&g] + p as usize - starts[g]) as IdxSize
+                })
+                .collect(),
+        );
+        all.take(&idx).map_err(polars_err(&self.file))
+    }
+
     /// Frees the file's bytes once every batch has been read.
     pub fn release(&mut self) {
         self.bytes = Bytes::Empty;
@@ -395,24 +455,7 @@ impl Source {
             }
             Format::Parquet { .. } if positions.is_empty() => Ok(vec![]),
             Format::Parquet { .. } => {
-                let file =
-                    std::fs::File::open(&self.file).map_err(Error::io("reread", &self.file))?;
-                let mut frame = ParquetReader::new(file)
-                    .finish()
-                    .map_err(polars_err(&self.file))?;
-                // Dictionary-encoded text prints as its values.
-                for name in frame.get_column_names_owned() {
-                    let c = frame.column(&name).map_err(polars_err(&self.file))?;
-                    if matches!(c.dtype(), DataType::Categorical(..) | DataType::Enum(..)) {
-                        let text = c.cast(&DataType::String).map_err(polars_err(&self.file))?;
-                        frame.with_column(text).map_err(polars_err(&self.file))?;
-                    }
-                }
-                let idx = IdxCa::from_vec(
-                    "idx".into(),
-                    positions.iter().map(|&p| p as IdxSize).collect(),
-                );
-                let rows = frame.take(&idx).map_err(polars_err(&self.file))?;
+                let rows = self.parquet_rows(positions)?;
                 Ok((0..rows.height())
                     .map(|i| {
                         rows.columns()

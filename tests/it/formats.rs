@@ -311,3 +311,30 @@ fn parquet_written_by_pyarrow_pandas_duckdb_and_spark_settles_like_the_csv() {
         }
     }
 }
+
+#[test]
+fn the_raw_text_of_a_parquet_reject_comes_from_its_own_row_group() {
+    // pyarrow-misc stores one row per row group, pyarrow-dictionary one group
+    // for the whole table: the same values must come back as each reject's
+    // raw text, whichever groups are read to find them.
+    let raws = |variant: &str| {
+        let w = realistic_with_october(
+            &repo()
+                .join("fixtures/foreign")
+                .join(variant)
+                .join("2026-10"),
+        );
+        w.settle(&["run", "--period", "2026-10"]).expect(0);
+        let rejects = read_parquet(&w.path().join("out/rejects/period=2026-10/part-0.parquet"));
+        rows_of(&rejects, &["source", "line", "raw"])
+    };
+    let one_group = raws("pyarrow-dictionary");
+    assert!(!one_group.is_empty(), "the month has rejects");
+    assert!(
+        one_group
+            .iter()
+            .all(|r| r.split(' ').nth(2).is_some_and(|raw| raw.contains(','))),
+        "{one_group:?}"
+    );
+    assert_eq!(raws("pyarrow-misc"), one_group);
+}
