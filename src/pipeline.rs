@@ -4,6 +4,7 @@
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::columns::*;
 use crate::compute::{self, Previous, Settlement};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -144,8 +145,8 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         policy_sha256: policy.sha256.clone(),
         inputs: month.inputs.iter().map(InputEntry::from).collect(),
         outputs: vec![],
-        ledger_amount_by_component: manifest::totals_by(&settlement.ledger, "component")?,
-        ledger_amount_by_status: manifest::totals_by(&settlement.ledger, "status")?,
+        ledger_amount_by_component: manifest::totals_by(&settlement.ledger, COMPONENT)?,
+        ledger_amount_by_status: manifest::totals_by(&settlement.ledger, STATUS)?,
         published_at: String::new(),
     };
     let started = std::time::Instant::now();

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use crate::columns::*;
 use crate::compute::Settlement;
 use crate::publish::layout;
 use crate::publish::manifest::Manifest;
@@ -41,7 +42,7 @@ pub fn print_published(
             layout::run_dir(root, old).display()
         )?;
     }
-    let tiers = counts_by(&s.scores, "tier");
+    let tiers = counts_by(&s.scores, TIER);
     let tiers: Vec<String> = Tier::ALL
         .iter()
         .map(|t| format!("{t} {}", tiers.get(t.as_str()).copied().unwrap_or(0)))

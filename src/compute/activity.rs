@@ -4,6 +4,7 @@
 use polars::prelude::*;
 
 use super::lookup;
+use crate::columns::*;
 use crate::expr::money;
 use crate::ingest::Month;
 use crate::policy::Policy;
@@ -25,36 +26,36 @@ pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
         .customers
         .clone()
         .lazy()
-        .group_by([col("partner_id")])
+        .group_by([col(PARTNER_ID)])
         .agg([len().cast(DataType::Int64).alias("customers")]);
     let usage = month
         .usage
         .by_product
         .clone()
         .lazy()
-        .group_by([col("partner_id")])
+        .group_by([col(PARTNER_ID)])
         .agg([
-            col("amount").sum().alias("revenue_fen"),
+            col(AMOUNT).sum().alias("revenue_fen"),
             col("rows").sum().alias("usage_rows"),
         ])
         .join(
             customers,
-            [col("partner_id")],
-            [col("partner_id")],
+            [col(PARTNER_ID)],
+            [col(PARTNER_ID)],
             JoinArgs::new(JoinType::Left),
         );
 
-    let due = in_period(col("promised_on"), month)
-        .and(col("status").neq(lit(DeliveryStatus::Cancelled.as_str())));
+    let due = in_period(col(PROMISED_ON), month)
+        .and(col(STATUS).neq(lit(DeliveryStatus::Cancelled.as_str())));
     let on_time = due
         .clone()
-        .and(col("status").eq(lit(DeliveryStatus::Delivered.as_str())))
-        .and(col("delivered_on").lt_eq(col("promised_on")));
+        .and(col(STATUS).eq(lit(DeliveryStatus::Delivered.as_str())))
+        .and(col(DELIVERED_ON).lt_eq(col(PROMISED_ON)));
     let deliveries = month
         .deliveries
         .clone()
         .lazy()
-        .group_by([col("partner_id")])
+        .group_by([col(PARTNER_ID)])
         .agg([
             len().cast(DataType::Int64).alias("delivery_rows"),
             due.cast(DataType::Int64).sum().alias("due"),
@@ -67,28 +68,28 @@ pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
 
     let s = &policy.scoring;
     let sla_hours: Vec<(&str, i64)> = s.sla_hours.entries().to_vec();
-    let sla_ms = lookup(col("severity"), &sla_hours, 0) * lit(3_600_000i64);
+    let sla_ms = lookup(col(SEVERITY), &sla_hours, 0) * lit(3_600_000i64);
     let waited_ms =
-        col("first_response_at").cast(DataType::Int64) - col("opened_at").cast(DataType::Int64);
+        col(FIRST_RESPONSE_AT).cast(DataType::Int64) - col(OPENED_AT).cast(DataType::Int64);
     let within = waited_ms.lt_eq(sla_ms).fill_null(lit(false));
-    let upheld = col("upheld").cast(DataType::Int64);
+    let upheld = col(UPHELD).cast(DataType::Int64);
     let complaints = month
         .complaints
         .clone()
         .lazy()
-        .group_by([col("partner_id")])
+        .group_by([col(PARTNER_ID)])
         .agg([
             len().cast(DataType::Int64).alias("complaint_rows"),
             within.cast(DataType::Int64).sum().alias("within_sla"),
-            upheld.clone().sum().alias("upheld"),
-            (upheld.clone() * lookup(col("severity"), &s.penalty_bp.entries(), 0))
+            upheld.clone().sum().alias(UPHELD),
+            (upheld.clone() * lookup(col(SEVERITY), &s.penalty_bp.entries(), 0))
                 .sum()
                 .alias("penalty_bp"),
-            money(upheld * lookup(col("severity"), &policy.deduction_fen.entries(), 0))
+            money(upheld * lookup(col(SEVERITY), &policy.deduction_fen.entries(), 0))
                 .sum()
                 .alias("deduction_fen"),
-            col("upheld")
-                .and(col("category").eq(lit(ComplaintCategory::Fraud.as_str())))
+            col(UPHELD)
+                .and(col(CATEGORY).eq(lit(ComplaintCategory::Fraud.as_str())))
                 .any(true)
                 .alias("fraud"),
         ]);
@@ -102,22 +103,22 @@ pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
         "on_time",
         "complaint_rows",
         "within_sla",
-        "upheld",
+        UPHELD,
         "penalty_bp",
         "deduction_fen",
     ];
     let on_id = |lf: LazyFrame, other: LazyFrame| {
         lf.join(
             other,
-            [col("partner_id")],
-            [col("partner_id")],
+            [col(PARTNER_ID)],
+            [col(PARTNER_ID)],
             JoinArgs::new(JoinType::Left),
         )
     };
     let joined = on_id(
         on_id(
             on_id(
-                month.partners.clone().lazy().drop(cols(["line", "name"])),
+                month.partners.clone().lazy().drop(cols(["line", NAME])),
                 usage,
             ),
             deliveries,

@@ -3,6 +3,7 @@
 use polars::prelude::*;
 
 use super::{at_least_zero, window};
+use crate::columns::*;
 
 /// 10000 as an Int64 literal.
 fn full() -> Expr {
@@ -39,7 +40,7 @@ pub fn complaints(r_max_bp: i64) -> Expr {
     let customers = when(col("customers").lt(lit(1i64)))
         .then(lit(1i64))
         .otherwise(col("customers"));
-    let rate = (col("upheld") * lit(100_000_000i64)).floor_div(customers * lit(r_max_bp));
+    let rate = (col(UPHELD) * lit(100_000_000i64)).floor_div(customers * lit(r_max_bp));
     at_least_zero(full() - rate)
 }
 

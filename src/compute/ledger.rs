@@ -6,6 +6,7 @@ use polars::prelude::*;
 
 use super::activity::in_period;
 use super::{lookup, one_of, round_bp};
+use crate::columns::*;
 use crate::expr::money;
 use crate::ingest::Month;
 use crate::policy::Policy;
@@ -15,13 +16,13 @@ use crate::vocab::{Component, DeliveryStatus, LineStatus, PartnerType};
 /// with their types (literals would otherwise pick their own widths).
 fn line_columns() -> [Expr; 7] {
     [
-        col("partner_id"),
-        col("component").cast(DataType::String),
-        col("category").cast(DataType::String),
-        col("quantity").cast(DataType::Int64),
-        money(col("basis")),
-        col("rate_bp").cast(DataType::Int64),
-        money(col("amount")),
+        col(PARTNER_ID),
+        col(COMPONENT).cast(DataType::String),
+        col(CATEGORY).cast(DataType::String),
+        col(QUANTITY).cast(DataType::Int64),
+        money(col(BASIS)),
+        col(RATE_BP).cast(DataType::Int64),
+        money(col(AMOUNT)),
     ]
 }
 
@@ -31,7 +32,7 @@ fn catalog_frame(policy: &Policy) -> LazyFrame {
         .iter()
         .map(|(p, c)| (p.as_str(), c.as_str()))
         .unzip();
-    df!("product_code" => products, "category" => categories)
+    df!(PRODUCT_CODE => products, CATEGORY => categories)
         .expect("two equal columns")
         .lazy()
 }
@@ -44,19 +45,19 @@ fn null_of(dtype: DataType) -> Expr {
 fn rated_line(lines: LazyFrame, component: Expr, rate: Expr) -> LazyFrame {
     lines
         .with_columns([
-            component.alias("component"),
-            rate.alias("rate_bp"),
-            null_of(DataType::Int64).alias("quantity"),
+            component.alias(COMPONENT),
+            rate.alias(RATE_BP),
+            null_of(DataType::Int64).alias(QUANTITY),
         ])
-        .with_column(round_bp(col("basis"), col("rate_bp")).alias("amount"))
+        .with_column(round_bp(col(BASIS), col(RATE_BP)).alias(AMOUNT))
         .select(line_columns())
 }
 
 fn join_partner(lf: LazyFrame, partners: LazyFrame) -> LazyFrame {
     lf.join(
         partners,
-        [col("partner_id")],
-        [col("partner_id")],
+        [col(PARTNER_ID)],
+        [col(PARTNER_ID)],
         JoinArgs::new(JoinType::Inner),
     )
 }
@@ -66,51 +67,51 @@ fn join_partner(lf: LazyFrame, partners: LazyFrame) -> LazyFrame {
 pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
     let partners = scored
         .clone()
-        .select([col("partner_id"), col("partner_type"), col("tier")]);
+        .select([col(PARTNER_ID), col(PARTNER_TYPE), col(TIER)]);
     // Sum per product first: the catalog join then runs on a few rows per
     // partner instead of on every usage row.
     let by_category = |lf: LazyFrame| {
-        lf.group_by([col("partner_id"), col("product_code")])
-            .agg([money(col("amount")).sum()])
+        lf.group_by([col(PARTNER_ID), col(PRODUCT_CODE)])
+            .agg([money(col(AMOUNT)).sum()])
             .join(
                 catalog_frame(policy),
-                [col("product_code")],
-                [col("product_code")],
+                [col(PRODUCT_CODE)],
+                [col(PRODUCT_CODE)],
                 JoinArgs::new(JoinType::Inner),
             )
-            .group_by([col("partner_id"), col("category")])
-            .agg([col("amount").sum().alias("basis")])
+            .group_by([col(PARTNER_ID), col(CATEGORY)])
+            .agg([col(AMOUNT).sum().alias(BASIS)])
     };
-    let is_si = col("partner_type").eq(lit(PartnerType::Si.as_str()));
+    let is_si = col(PARTNER_TYPE).eq(lit(PartnerType::Si.as_str()));
 
     let usage = join_partner(
         by_category(month.usage.by_product.clone().lazy()),
         partners.clone(),
     );
-    let si_rate = lookup(col("category"), &policy.si.share_bp.entries(), 0)
-        + lookup(col("tier"), &policy.si.tier_uplift_bp.entries(), 0);
+    let si_rate = lookup(col(CATEGORY), &policy.si.share_bp.entries(), 0)
+        + lookup(col(TIER), &policy.si.tier_uplift_bp.entries(), 0);
     let usage_lines = rated_line(
         usage,
         when(is_si.clone())
             .then(lit(Component::SiRevenueShare.as_str()))
             .otherwise(lit(Component::SaBase.as_str())),
         when(is_si.clone()).then(si_rate).otherwise(lookup(
-            col("category"),
+            col(CATEGORY),
             &policy.sa.base_bp.entries(),
             0,
         )),
     );
 
     let delivered = month.deliveries.clone().lazy().filter(
-        col("status")
+        col(STATUS)
             .eq(lit(DeliveryStatus::Delivered.as_str()))
-            .and(in_period(col("delivered_on"), month)),
+            .and(in_period(col(DELIVERED_ON), month)),
     );
     let sales = join_partner(by_category(delivered), partners.clone()).filter(is_si.clone().not());
     let sales_lines = rated_line(
         sales,
         lit(Component::SaSales.as_str()),
-        lookup(col("category"), &policy.sa.sales_bp.entries(), 0),
+        lookup(col(CATEGORY), &policy.sa.sales_bp.entries(), 0),
     );
 
     let reward_basis = concat(
@@ -119,16 +120,16 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
     )
     .expect("same columns")
     .filter(one_of(
-        col("component"),
+        col(COMPONENT),
         &[Component::SaBase.as_str(), Component::SaSales.as_str()],
     ))
-    .group_by([col("partner_id")])
-    .agg([col("amount").sum().alias("basis")])
-    .with_column(null_of(DataType::String).alias("category"));
+    .group_by([col(PARTNER_ID)])
+    .agg([col(AMOUNT).sum().alias(BASIS)])
+    .with_column(null_of(DataType::String).alias(CATEGORY));
     let reward_lines = rated_line(
         join_partner(reward_basis, partners),
         lit(Component::SaReward.as_str()),
-        lookup(col("tier"), &policy.sa.reward_bp.entries(), 0),
+        lookup(col(TIER), &policy.sa.reward_bp.entries(), 0),
     );
 
     let fee = policy.sa.fee_fen_per_customer;
@@ -136,34 +137,34 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
         .clone()
         .filter(is_si.not().and(col("customers").gt(lit(0i64))))
         .select([
-            col("partner_id"),
-            lit(Component::SaService.as_str()).alias("component"),
-            null_of(DataType::String).alias("category"),
-            col("customers").alias("quantity"),
-            lit(0i64).alias("basis"),
-            null_of(DataType::Int64).alias("rate_bp"),
-            round_bp(money(col("customers")) * lit(fee), col("response_kpi")).alias("amount"),
+            col(PARTNER_ID),
+            lit(Component::SaService.as_str()).alias(COMPONENT),
+            null_of(DataType::String).alias(CATEGORY),
+            col("customers").alias(QUANTITY),
+            lit(0i64).alias(BASIS),
+            null_of(DataType::Int64).alias(RATE_BP),
+            round_bp(money(col("customers")) * lit(fee), col(RESPONSE_KPI)).alias(AMOUNT),
         ])
         .select(line_columns());
     let deduction_lines = scored
         .clone()
-        .filter(col("upheld").gt(lit(0i64)))
+        .filter(col(UPHELD).gt(lit(0i64)))
         .select([
-            col("partner_id"),
-            lit(Component::ComplaintDeduction.as_str()).alias("component"),
-            null_of(DataType::String).alias("category"),
-            col("upheld").alias("quantity"),
-            lit(0i64).alias("basis"),
-            null_of(DataType::Int64).alias("rate_bp"),
-            (lit(0i64) - col("deduction_fen")).alias("amount"),
+            col(PARTNER_ID),
+            lit(Component::ComplaintDeduction.as_str()).alias(COMPONENT),
+            null_of(DataType::String).alias(CATEGORY),
+            col(UPHELD).alias(QUANTITY),
+            lit(0i64).alias(BASIS),
+            null_of(DataType::Int64).alias(RATE_BP),
+            (lit(0i64) - col("deduction_fen")).alias(AMOUNT),
         ])
         .select(line_columns());
 
     let info = scored.select([
-        col("partner_id"),
-        col("partner_type"),
-        col("province"),
-        col("tier"),
+        col(PARTNER_ID),
+        col(PARTNER_TYPE),
+        col(PROVINCE),
+        col(TIER),
         col("stop_reasons"),
     ]);
     concat(
@@ -177,36 +178,36 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
         UnionArgs::default(),
     )
     .expect("same columns")
-    .filter(col("amount").neq(lit(0i64)))
+    .filter(col(AMOUNT).neq(lit(0i64)))
     .join(
         info,
-        [col("partner_id")],
-        [col("partner_id")],
+        [col(PARTNER_ID)],
+        [col(PARTNER_ID)],
         JoinArgs::new(JoinType::Left),
     )
     .with_column(
         when(col("stop_reasons").eq(lit("")))
             .then(lit(LineStatus::Payable.as_str()))
             .otherwise(lit(LineStatus::Withheld.as_str()))
-            .alias("status"),
+            .alias(STATUS),
     )
     .sort(
-        ["partner_id", "component", "category"],
+        [PARTNER_ID, COMPONENT, CATEGORY],
         SortMultipleOptions::default()
             .with_nulls_last(false)
             .with_maintain_order(true),
     )
     .select([
-        col("partner_id"),
-        col("partner_type"),
-        col("province"),
-        col("component"),
-        col("category"),
-        col("quantity"),
-        col("basis"),
-        col("rate_bp"),
-        col("amount"),
-        col("tier"),
-        col("status"),
+        col(PARTNER_ID),
+        col(PARTNER_TYPE),
+        col(PROVINCE),
+        col(COMPONENT),
+        col(CATEGORY),
+        col(QUANTITY),
+        col(BASIS),
+        col(RATE_BP),
+        col(AMOUNT),
+        col(TIER),
+        col(STATUS),
     ])
 }

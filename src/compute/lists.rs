@@ -1,6 +1,7 @@
 //! The partner-level outputs built from scores and ledger (SPEC §5, §6):
 //! stop reasons, payouts, the settlement-stop list, sanctions and scores.
 
+use crate::columns::*;
 use crate::vocab::{Action, PartnerStatus, StopReason};
 use polars::prelude::*;
 
@@ -15,18 +16,18 @@ pub fn stop_reasons() -> Expr {
     concat_str(
         [
             code(
-                col("action")
+                col(ACTION)
                     .eq(lit(Action::StopSettlement.as_str()))
                     .fill_null(lit(false)),
                 StopReason::BottomStreak,
             ),
             code(col("fraud"), StopReason::Fraud),
             code(
-                col("status").eq(lit(PartnerStatus::Suspended.as_str())),
+                col(STATUS).eq(lit(PartnerStatus::Suspended.as_str())),
                 StopReason::Suspended,
             ),
             code(
-                col("status").eq(lit(PartnerStatus::Terminated.as_str())),
+                col(STATUS).eq(lit(PartnerStatus::Terminated.as_str())),
                 StopReason::Terminated,
             ),
         ],
@@ -38,34 +39,34 @@ pub fn stop_reasons() -> Expr {
 
 /// One row per partner with a ledger line: gross, deductions, net, status.
 pub fn payouts(ledger: LazyFrame) -> LazyFrame {
-    let positive = when(col("amount").gt(lit(0i64)))
-        .then(col("amount"))
+    let positive = when(col(AMOUNT).gt(lit(0i64)))
+        .then(col(AMOUNT))
         .otherwise(lit(0i64));
-    let negative = when(col("amount").lt(lit(0i64)))
-        .then(col("amount"))
+    let negative = when(col(AMOUNT).lt(lit(0i64)))
+        .then(col(AMOUNT))
         .otherwise(lit(0i64));
     ledger
-        .group_by([col("partner_id")])
+        .group_by([col(PARTNER_ID)])
         .agg([
-            col("partner_type").first(),
-            col("province").first(),
-            col("tier").first(),
-            positive.sum().alias("gross"),
-            negative.sum().alias("deductions"),
-            col("status").first(),
+            col(PARTNER_TYPE).first(),
+            col(PROVINCE).first(),
+            col(TIER).first(),
+            positive.sum().alias(GROSS),
+            negative.sum().alias(DEDUCTIONS),
+            col(STATUS).first(),
         ])
-        .with_column((col("gross") + col("deductions")).alias("net"))
+        .with_column((col(GROSS) + col(DEDUCTIONS)).alias(NET))
         .select([
-            col("partner_id"),
-            col("partner_type"),
-            col("province"),
-            col("tier"),
-            col("gross"),
-            col("deductions"),
-            col("net"),
-            col("status"),
+            col(PARTNER_ID),
+            col(PARTNER_TYPE),
+            col(PROVINCE),
+            col(TIER),
+            col(GROSS),
+            col(DEDUCTIONS),
+            col(NET),
+            col(STATUS),
         ])
-        .sort(["partner_id"], SortMultipleOptions::default())
+        .sort([PARTNER_ID], SortMultipleOptions::default())
 }
 
 /// One row per stopped partner with its reasons and withheld net.
@@ -73,63 +74,63 @@ pub fn settlement_stop(scored: LazyFrame, payouts: LazyFrame) -> LazyFrame {
     scored
         .filter(col("stop_reasons").neq(lit("")))
         .join(
-            payouts.select([col("partner_id"), col("net")]),
-            [col("partner_id")],
-            [col("partner_id")],
+            payouts.select([col(PARTNER_ID), col(NET)]),
+            [col(PARTNER_ID)],
+            [col(PARTNER_ID)],
             JoinArgs::new(JoinType::Left),
         )
         .select([
-            col("partner_id"),
-            col("partner_type"),
-            col("province"),
-            col("stop_reasons").alias("reasons"),
-            col("net").fill_null(lit(0i64)).alias("withheld"),
+            col(PARTNER_ID),
+            col(PARTNER_TYPE),
+            col(PROVINCE),
+            col("stop_reasons").alias(REASONS),
+            col(NET).fill_null(lit(0i64)).alias(WITHHELD),
         ])
-        .sort(["partner_id"], SortMultipleOptions::default())
+        .sort([PARTNER_ID], SortMultipleOptions::default())
 }
 
 /// One row per partner with an action.
 pub fn sanctions(scored: LazyFrame) -> LazyFrame {
     scored
-        .filter(col("action").is_not_null())
+        .filter(col(ACTION).is_not_null())
         .select([
-            col("partner_id"),
-            col("partner_type"),
-            col("province"),
-            col("credit_score"),
-            col("bottom_streak"),
-            col("action"),
+            col(PARTNER_ID),
+            col(PARTNER_TYPE),
+            col(PROVINCE),
+            col(CREDIT_SCORE),
+            col(BOTTOM_STREAK),
+            col(ACTION),
         ])
-        .sort(["partner_id"], SortMultipleOptions::default())
+        .sort([PARTNER_ID], SortMultipleOptions::default())
 }
 
 /// One row per registry partner: KPIs, scores and state for the next period.
 pub fn scores(scored: LazyFrame) -> LazyFrame {
     let only_rated = |name: &str| {
-        when(col("rated"))
+        when(col(RATED))
             .then(col(name))
             .otherwise(lit(NULL).cast(DataType::Int64))
             .alias(name)
     };
     scored
         .select([
-            col("partner_id"),
-            col("partner_type"),
-            col("province"),
-            col("status"),
-            col("rated"),
-            col("revenue_fen").alias("revenue"),
-            only_rated("revenue_kpi"),
-            only_rated("delivery_kpi"),
-            only_rated("complaint_kpi"),
-            only_rated("response_kpi"),
-            col("monthly_score"),
-            col("pool_size"),
-            col("rank"),
-            col("credit_score"),
-            col("tier"),
-            col("bottom_streak"),
-            col("action"),
+            col(PARTNER_ID),
+            col(PARTNER_TYPE),
+            col(PROVINCE),
+            col(STATUS),
+            col(RATED),
+            col("revenue_fen").alias(REVENUE),
+            only_rated(REVENUE_KPI),
+            only_rated(DELIVERY_KPI),
+            only_rated(COMPLAINT_KPI),
+            only_rated(RESPONSE_KPI),
+            col(MONTHLY_SCORE),
+            col(POOL_SIZE),
+            col(RANK),
+            col(CREDIT_SCORE),
+            col(TIER),
+            col(BOTTOM_STREAK),
+            col(ACTION),
         ])
-        .sort(["partner_id"], SortMultipleOptions::default())
+        .sort([PARTNER_ID], SortMultipleOptions::default())
 }

@@ -15,6 +15,7 @@ pub mod tiers;
 
 use polars::prelude::*;
 
+use crate::columns::*;
 use crate::error::{Error, Result};
 pub(crate) use crate::expr::{
     at_least_zero, ceil_pct, floor_pct, lookup, one_of, round_bp, window,
@@ -47,9 +48,9 @@ impl Previous {
     /// The carried state of no history at all.
     pub fn none() -> Previous {
         let state = df!(
-            "partner_id" => Vec::<String>::new(),
-            "credit_score" => Vec::<Option<i64>>::new(),
-            "bottom_streak" => Vec::<i64>::new(),
+            PARTNER_ID => Vec::<String>::new(),
+            CREDIT_SCORE => Vec::<Option<i64>>::new(),
+            BOTTOM_STREAK => Vec::<i64>::new(),
         )
         .expect("static frame");
         Previous { state }

@@ -3,6 +3,7 @@
 use polars::prelude::*;
 
 use super::{at_least_zero, kpi};
+use crate::columns::*;
 use crate::period::Period;
 use crate::policy::{Policy, PoolScope, Weights};
 use crate::vocab::{PartnerStatus, PartnerType};
@@ -10,18 +11,18 @@ use crate::vocab::{PartnerStatus, PartnerType};
 /// Window keys of a ranking pool: rated partners of one type (and province).
 /// `rated` is a key so that unrated partners never share a window with rated ones.
 pub fn pool(policy: &Policy) -> Vec<Expr> {
-    let mut keys = vec![col("rated"), col("partner_type")];
+    let mut keys = vec![col(RATED), col(PARTNER_TYPE)];
     if policy.scoring.pool_scope == PoolScope::Province {
-        keys.push(col("province"));
+        keys.push(col(PROVINCE));
     }
     keys
 }
 
 fn weighted(w: &Weights) -> Expr {
-    (lit(w.revenue) * col("revenue_kpi")
-        + lit(w.delivery) * col("delivery_kpi")
-        + lit(w.complaints) * col("complaint_kpi")
-        + lit(w.response) * col("response_kpi"))
+    (lit(w.revenue) * col(REVENUE_KPI)
+        + lit(w.delivery) * col(DELIVERY_KPI)
+        + lit(w.complaints) * col(COMPLAINT_KPI)
+        + lit(w.response) * col(RESPONSE_KPI))
     .floor_div(lit(100i64))
 }
 
@@ -38,69 +39,64 @@ pub fn scores(
     previous: LazyFrame,
 ) -> LazyFrame {
     let s = &policy.scoring;
-    let rated = col("status")
+    let rated = col(STATUS)
         .eq(lit(PartnerStatus::Active.as_str()))
-        .and(col("admitted_on").lt_eq(lit(period.end())))
+        .and(col(ADMITTED_ON).lt_eq(lit(period.end())))
         .and(
             col("usage_rows")
                 .gt(lit(0i64))
                 .or(col("delivery_rows").gt(lit(0i64))),
         );
     let previous = previous.select([
-        col("partner_id"),
-        col("credit_score")
-            .cast(DataType::Int64)
-            .alias("prev_credit"),
-        col("bottom_streak")
+        col(PARTNER_ID),
+        col(CREDIT_SCORE).cast(DataType::Int64).alias("prev_credit"),
+        col(BOTTOM_STREAK)
             .cast(DataType::Int64)
             .alias("prev_streak"),
     ]);
     let monthly = at_least_zero(
-        when(col("partner_type").eq(lit(PartnerType::Si.as_str())))
+        when(col(PARTNER_TYPE).eq(lit(PartnerType::Si.as_str())))
             .then(weighted(&s.weights.SI))
             .otherwise(weighted(&s.weights.SA))
             - col("penalty_bp"),
     );
     let blended = when(col("prev_credit").is_null())
-        .then(col("monthly_score"))
+        .then(col(MONTHLY_SCORE))
         .otherwise(
-            (lit(s.alpha_pct) * col("monthly_score") + lit(100 - s.alpha_pct) * col("prev_credit"))
+            (lit(s.alpha_pct) * col(MONTHLY_SCORE) + lit(100 - s.alpha_pct) * col("prev_credit"))
                 .floor_div(lit(100i64)),
         );
     activity
         .join(
             previous,
-            [col("partner_id")],
-            [col("partner_id")],
+            [col(PARTNER_ID)],
+            [col(PARTNER_ID)],
             JoinArgs::new(JoinType::Left),
         )
+        .with_columns([rated.alias(RATED), col("prev_streak").fill_null(lit(0i64))])
         .with_columns([
-            rated.alias("rated"),
-            col("prev_streak").fill_null(lit(0i64)),
-        ])
-        .with_columns([
-            when(col("rated"))
+            when(col(RATED))
                 .then(kpi::revenue(&pool(policy)))
                 .otherwise(null_i64())
-                .alias("revenue_kpi"),
-            kpi::delivery().alias("delivery_kpi"),
-            kpi::complaints(s.r_max_bp).alias("complaint_kpi"),
-            kpi::response().alias("response_kpi"),
+                .alias(REVENUE_KPI),
+            kpi::delivery().alias(DELIVERY_KPI),
+            kpi::complaints(s.r_max_bp).alias(COMPLAINT_KPI),
+            kpi::response().alias(RESPONSE_KPI),
         ])
         .with_column(
-            when(col("rated").not())
+            when(col(RATED).not())
                 .then(null_i64())
                 .when(col("fraud"))
                 .then(lit(0i64))
                 .otherwise(monthly)
-                .alias("monthly_score"),
+                .alias(MONTHLY_SCORE),
         )
         .with_column(
-            when(col("rated").not())
+            when(col(RATED).not())
                 .then(col("prev_credit"))
                 .when(col("fraud"))
                 .then(lit(0i64))
                 .otherwise(blended)
-                .alias("credit_score"),
+                .alias(CREDIT_SCORE),
         )
 }

@@ -4,6 +4,7 @@ use polars::prelude::*;
 
 use super::score::pool;
 use super::{ceil_pct, floor_pct, window};
+use crate::columns::*;
 use crate::policy::Policy;
 use crate::vocab::{Action, Tier};
 
@@ -14,7 +15,7 @@ pub fn rank_and_tier(scored: LazyFrame, policy: &Policy) -> LazyFrame {
     let n = window(len(), &keys).cast(DataType::Int64);
     // Ties share the better rank: 1 + partners with a strictly higher credit.
     let rank = window(
-        col("credit_score").rank(
+        col(CREDIT_SCORE).rank(
             RankOptions {
                 method: RankMethod::Min,
                 descending: true,
@@ -24,38 +25,38 @@ pub fn rank_and_tier(scored: LazyFrame, policy: &Policy) -> LazyFrame {
         &keys,
     )
     .cast(DataType::Int64);
-    let tier = when(col("rated").not())
+    let tier = when(col(RATED).not())
         .then(lit(Tier::Unrated.as_str()))
-        .when(col("rank").lt_eq(ceil_pct(col("pool_size"), t.gold_pct)))
+        .when(col(RANK).lt_eq(ceil_pct(col(POOL_SIZE), t.gold_pct)))
         .then(lit(Tier::Gold.as_str()))
-        .when(col("rank").lt_eq(ceil_pct(col("pool_size"), t.silver_pct)))
+        .when(col(RANK).lt_eq(ceil_pct(col(POOL_SIZE), t.silver_pct)))
         .then(lit(Tier::Silver.as_str()))
-        .when(col("rank").gt(col("pool_size") - floor_pct(col("pool_size"), t.bottom_pct)))
+        .when(col(RANK).gt(col(POOL_SIZE) - floor_pct(col(POOL_SIZE), t.bottom_pct)))
         .then(lit(Tier::Bottom.as_str()))
         .otherwise(lit(Tier::Standard.as_str()));
-    let streak = when(col("rated").not())
+    let streak = when(col(RATED).not())
         .then(col("prev_streak"))
-        .when(col("tier").eq(lit(Tier::Bottom.as_str())))
+        .when(col(TIER).eq(lit(Tier::Bottom.as_str())))
         .then(col("prev_streak") + lit(1i64))
         .otherwise(lit(0i64));
-    let action = when(col("bottom_streak").eq(lit(1i64)))
+    let action = when(col(BOTTOM_STREAK).eq(lit(1i64)))
         .then(lit(Action::Notice.as_str()))
-        .when(col("bottom_streak").eq(lit(2i64)))
+        .when(col(BOTTOM_STREAK).eq(lit(2i64)))
         .then(lit(Action::StopNewBusiness.as_str()))
-        .when(col("bottom_streak").gt_eq(lit(3i64)))
+        .when(col(BOTTOM_STREAK).gt_eq(lit(3i64)))
         .then(lit(Action::StopSettlement.as_str()))
         .otherwise(lit(NULL).cast(DataType::String));
     let null_unless_rated = |e: Expr| {
-        when(col("rated"))
+        when(col(RATED))
             .then(e)
             .otherwise(lit(NULL).cast(DataType::Int64))
     };
     scored
         .with_columns([
-            null_unless_rated(n).alias("pool_size"),
-            null_unless_rated(rank).alias("rank"),
+            null_unless_rated(n).alias(POOL_SIZE),
+            null_unless_rated(rank).alias(RANK),
         ])
-        .with_column(tier.alias("tier"))
-        .with_column(streak.alias("bottom_streak"))
-        .with_column(action.alias("action"))
+        .with_column(tier.alias(TIER))
+        .with_column(streak.alias(BOTTOM_STREAK))
+        .with_column(action.alias(ACTION))
 }

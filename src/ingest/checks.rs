@@ -6,6 +6,7 @@
 use polars::prelude::*;
 
 use super::tables::{Kind, Table};
+use crate::columns::*;
 use crate::expr::{is_in_series, one_of};
 use crate::period::Period;
 use crate::vocab::Reason;
@@ -299,16 +300,16 @@ fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, Reason, Expr)> {
     let period = ctx.period;
     match table.name {
         "complaints" => vec![(
-            col(parsed("first_response_at"))
-                .lt(col(parsed("opened_at")))
+            col(parsed(FIRST_RESPONSE_AT))
+                .lt(col(parsed(OPENED_AT)))
                 .fill_null(lit(false)),
             Reason::ResponseBeforeOpen,
             concat_str(
                 [
                     lit("first_response_at '"),
-                    text("first_response_at", ctx),
+                    text(FIRST_RESPONSE_AT, ctx),
                     lit("' is before opened_at '"),
-                    text("opened_at", ctx),
+                    text(OPENED_AT, ctx),
                     lit("'"),
                 ],
                 "",
@@ -316,10 +317,10 @@ fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, Reason, Expr)> {
             ),
         )],
         "deliveries" => {
-            let delivered = col("status").eq(lit("delivered"));
-            let has_date = empty("delivered_on", ctx).not();
+            let delivered = col(STATUS).eq(lit("delivered"));
+            let has_date = empty(DELIVERED_ON, ctx).not();
             let promised = in_period(
-                "promised_on",
+                PROMISED_ON,
                 Kind::Date {
                     required: true,
                     in_period: false,
@@ -327,7 +328,7 @@ fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, Reason, Expr)> {
                 period,
             );
             let handed = in_period(
-                "delivered_on",
+                DELIVERED_ON,
                 Kind::Date {
                     required: false,
                     in_period: false,
@@ -347,7 +348,7 @@ fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, Reason, Expr)> {
                     concat_str(
                         [
                             lit("delivered_on is set but status is '"),
-                            col("status"),
+                            col(STATUS),
                             lit("'"),
                         ],
                         "",
@@ -392,7 +393,7 @@ pub fn reasons(frame: LazyFrame, table: &Table, ctx: &Context) -> LazyFrame {
     );
     frame
         .with_columns(parses)
-        .with_column(coalesce(&reason).alias("reason"))
+        .with_column(coalesce(&reason).alias(REASON))
 }
 
 /// The human sentence of each rejected row as column `detail`.
@@ -414,8 +415,8 @@ pub fn details(rejected: LazyFrame, table: &Table, ctx: &Context) -> LazyFrame {
         );
     }
     rejected.with_columns([
-        coalesce(&detail).alias("detail"),
-        reason_name(col("reason")).alias("reason"),
+        coalesce(&detail).alias(DETAIL),
+        reason_name(col(REASON)).alias(REASON),
     ])
 }
 

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use polars::prelude::*;
 
+use crate::columns::*;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::period::Period;
@@ -68,14 +69,14 @@ impl UsageTotals {
     pub fn of_rows(rows: LazyFrame) -> Result<UsageTotals> {
         let by_product = rows
             .clone()
-            .group_by([col("partner_id"), col("product_code")])
+            .group_by([col(PARTNER_ID), col(PRODUCT_CODE)])
             .agg([
-                crate::expr::money(col("amount")).sum(),
+                crate::expr::money(col(AMOUNT)).sum(),
                 len().cast(DataType::Int64).alias("rows"),
             ]);
         let customers = rows
-            .select([col("partner_id"), col("customer_id")])
-            .group_by([col("partner_id"), col("customer_id")])
+            .select([col(PARTNER_ID), col(CUSTOMER_ID)])
+            .group_by([col(PARTNER_ID), col(CUSTOMER_ID)])
             .agg([]);
         UsageTotals::collect(by_product, customers)
     }
@@ -91,8 +92,8 @@ impl UsageTotals {
             UnionArgs::default(),
         )
         .map_err(err())?
-        .group_by([col("partner_id"), col("product_code")])
-        .agg([col("amount").sum(), col("rows").sum()]);
+        .group_by([col(PARTNER_ID), col(PRODUCT_CODE)])
+        .agg([col(AMOUNT).sum(), col("rows").sum()]);
         let customers = concat(
             parts
                 .iter()
@@ -101,7 +102,7 @@ impl UsageTotals {
             UnionArgs::default(),
         )
         .map_err(err())?
-        .group_by([col("partner_id"), col("customer_id")])
+        .group_by([col(PARTNER_ID), col(CUSTOMER_ID)])
         .agg([]);
         UsageTotals::collect(by_product, customers)
     }
@@ -187,7 +188,7 @@ pub fn load(config: &Config, period: Period, policy: &Policy) -> Result<Month> {
     let partners = load_table(&tables::PARTNERS, &files[0], encoding, &ctx)?;
     ctx.partner_ids = partners
         .accepted
-        .column("partner_id")
+        .column(PARTNER_ID)
         .map_err(Error::polars("partner ids"))?
         .as_materialized_series()
         .clone();
@@ -231,7 +232,7 @@ fn concat_frames(frames: Vec<DataFrame>) -> Result<DataFrame> {
     let lazy: Vec<LazyFrame> = frames.into_iter().map(DataFrame::lazy).collect();
     concat(lazy, UnionArgs::default())
         .and_then(|lf| {
-            lf.sort(["source", LINE], SortMultipleOptions::default())
+            lf.sort([SOURCE, LINE], SortMultipleOptions::default())
                 .collect()
         })
         .map_err(Error::polars("collecting rejects"))
@@ -252,7 +253,7 @@ impl Accepted for DataFrame {
     }
 
     fn amount_fen(&self) -> Result<Option<i128>> {
-        match self.column("amount") {
+        match self.column(AMOUNT) {
             Ok(c) => Ok(Some(
                 crate::expr::money_sum(c).map_err(Error::polars("stats"))?,
             )),
@@ -274,7 +275,7 @@ impl Accepted for UsageTotals {
 
     fn amount_fen(&self) -> Result<Option<i128>> {
         self.by_product
-            .column("amount")
+            .column(AMOUNT)
             .and_then(crate::expr::money_sum)
             .map(Some)
             .map_err(Error::polars("usage amount"))
@@ -426,7 +427,7 @@ fn check_rows_with(
         let checked = checks::reasons(batch.lazy(), table, ctx)
             .collect()
             .map_err(Error::polars("checking rows"))?;
-        let failed = col("reason").is_not_null();
+        let failed = col(REASON).is_not_null();
         // Collected now: a lazy plan would keep the whole batch alive until
         // the end of the file.
         let rejected = checks::details(checked.clone().lazy().filter(failed.clone()), table, ctx)
@@ -528,7 +529,7 @@ fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked<DataFrame>
         .lazy()
         .filter(col("__dup_row"))
         .with_columns([
-            lit("DUPLICATE_ROW").alias("reason"),
+            lit("DUPLICATE_ROW").alias(REASON),
             concat_str(
                 [
                     lit("repeats line "),
@@ -538,7 +539,7 @@ fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked<DataFrame>
                 "",
                 false,
             )
-            .alias("detail"),
+            .alias(DETAIL),
         ])
         .select(reject_columns());
     let rest = shared
@@ -552,7 +553,7 @@ fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked<DataFrame>
         .lazy()
         .filter(col("__id_rows").gt(lit(1)))
         .with_columns([
-            lit("DUPLICATE_ID").alias("reason"),
+            lit("DUPLICATE_ID").alias(REASON),
             concat_str(
                 [
                     lit(format!("{id} '")),
@@ -564,7 +565,7 @@ fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked<DataFrame>
                 "",
                 false,
             )
-            .alias("detail"),
+            .alias(DETAIL),
         ])
         .select(reject_columns());
     let survivors = rest
@@ -593,7 +594,7 @@ fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked<DataFrame>
 }
 
 fn reject_columns() -> [Expr; 4] {
-    [col(LINE), col("reason"), col("detail"), col(POS)]
+    [col(LINE), col(REASON), col(DETAIL), col(POS)]
 }
 
 /// The accepted columns with their typed values (and `line`, `__pos`).
@@ -617,7 +618,7 @@ impl<A: Accepted> Checked<A> {
         let err = Error::polars("stats");
         let reasons = self
             .rejected
-            .column("reason")
+            .column(REASON)
             .and_then(|c| c.str().cloned())
             .map_err(err)?;
         let mut by_reason = BTreeMap::new();
@@ -638,7 +639,7 @@ impl<A: Accepted> Checked<A> {
 
     /// The rejects with `source` and the original text of each row.
     fn rejects_with_raw(&self, source: &read::Source) -> Result<DataFrame> {
-        let err = || Error::polars("raw");
+        let err = || Error::polars(RAW);
         let positions: Vec<i64> = self
             .rejected
             .column(POS)
@@ -650,13 +651,13 @@ impl<A: Accepted> Checked<A> {
         let n = self.rejected.height();
         let mut df = self
             .rejected
-            .select([LINE, "reason", "detail"])
+            .select([LINE, REASON, DETAIL])
             .map_err(err())?;
-        df.with_column(Column::new("raw".into(), raw))
+        df.with_column(Column::new(RAW.into(), raw))
             .map_err(err())?;
-        df.with_column(Column::new("source".into(), vec![source.table.name; n]))
+        df.with_column(Column::new(SOURCE.into(), vec![source.table.name; n]))
             .map_err(err())?;
-        df.select(["source", LINE, "reason", "detail", "raw"])
+        df.select([SOURCE, LINE, REASON, DETAIL, RAW])
             .map_err(err())
     }
 }

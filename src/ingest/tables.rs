@@ -1,6 +1,8 @@
 //! The four input tables and their columns, as SPEC §2 lists them. The order
 //! of `columns` is the order the checks of §2.1 step 2 run in.
 
+use crate::columns::*;
+
 /// What a column holds, which decides its checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -80,13 +82,13 @@ pub const DELIVERY_STATUSES: &[&str] = &["delivered", "pending", "cancelled"];
 pub const PARTNERS: Table = Table {
     name: "partners",
     columns: &[
-        c("partner_id", Kind::Id),
-        c("partner_type", Kind::Enum(PARTNER_TYPES)),
-        c("name", Kind::Text { required: false }),
-        c("province", REQUIRED_TEXT),
-        c("status", Kind::Enum(PARTNER_STATUSES)),
+        c(PARTNER_ID, Kind::Id),
+        c(PARTNER_TYPE, Kind::Enum(PARTNER_TYPES)),
+        c(NAME, Kind::Text { required: false }),
+        c(PROVINCE, REQUIRED_TEXT),
+        c(STATUS, Kind::Enum(PARTNER_STATUSES)),
         c(
-            "admitted_on",
+            ADMITTED_ON,
             Kind::Date {
                 required: true,
                 in_period: false,
@@ -99,18 +101,18 @@ pub const PARTNERS: Table = Table {
 pub const USAGE: Table = Table {
     name: "usage",
     columns: &[
-        c("record_id", Kind::Id),
-        c("partner_id", Kind::PartnerRef),
-        c("customer_id", REQUIRED_TEXT),
-        c("product_code", Kind::ProductRef),
+        c(RECORD_ID, Kind::Id),
+        c(PARTNER_ID, Kind::PartnerRef),
+        c(CUSTOMER_ID, REQUIRED_TEXT),
+        c(PRODUCT_CODE, Kind::ProductRef),
         c(
-            "usage_date",
+            USAGE_DATE,
             Kind::Date {
                 required: true,
                 in_period: true,
             },
         ),
-        c("amount", Kind::Amount),
+        c(AMOUNT, Kind::Amount),
     ],
 };
 
@@ -118,26 +120,26 @@ pub const USAGE: Table = Table {
 pub const COMPLAINTS: Table = Table {
     name: "complaints",
     columns: &[
-        c("complaint_id", Kind::Id),
-        c("partner_id", Kind::PartnerRef),
-        c("customer_id", REQUIRED_TEXT),
+        c(COMPLAINT_ID, Kind::Id),
+        c(PARTNER_ID, Kind::PartnerRef),
+        c(CUSTOMER_ID, REQUIRED_TEXT),
         c(
-            "opened_at",
+            OPENED_AT,
             Kind::DateTime {
                 required: true,
                 in_period: true,
             },
         ),
         c(
-            "first_response_at",
+            FIRST_RESPONSE_AT,
             Kind::DateTime {
                 required: false,
                 in_period: false,
             },
         ),
-        c("severity", Kind::Enum(SEVERITIES)),
-        c("category", Kind::Enum(COMPLAINT_CATEGORIES)),
-        c("upheld", Kind::Enum(&["true", "false"])),
+        c(SEVERITY, Kind::Enum(SEVERITIES)),
+        c(CATEGORY, Kind::Enum(COMPLAINT_CATEGORIES)),
+        c(UPHELD, Kind::Enum(&["true", "false"])),
     ],
 };
 
@@ -145,26 +147,26 @@ pub const COMPLAINTS: Table = Table {
 pub const DELIVERIES: Table = Table {
     name: "deliveries",
     columns: &[
-        c("order_id", Kind::Id),
-        c("partner_id", Kind::PartnerRef),
-        c("customer_id", REQUIRED_TEXT),
-        c("product_code", Kind::ProductRef),
-        c("amount", Kind::Amount),
+        c(ORDER_ID, Kind::Id),
+        c(PARTNER_ID, Kind::PartnerRef),
+        c(CUSTOMER_ID, REQUIRED_TEXT),
+        c(PRODUCT_CODE, Kind::ProductRef),
+        c(AMOUNT, Kind::Amount),
         c(
-            "promised_on",
+            PROMISED_ON,
             Kind::Date {
                 required: true,
                 in_period: false,
             },
         ),
         c(
-            "delivered_on",
+            DELIVERED_ON,
             Kind::Date {
                 required: false,
                 in_period: false,
             },
         ),
-        c("status", Kind::Enum(DELIVERY_STATUSES)),
+        c(STATUS, Kind::Enum(DELIVERY_STATUSES)),
     ],
 };
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use polars::prelude::*;
 
+use crate::columns::*;
 use crate::error::{Error, Result};
 use crate::ingest::InputStats;
 
@@ -126,7 +127,7 @@ pub fn totals_by(
         .clone()
         .lazy()
         .group_by([col(key)])
-        .agg([col("amount").sum()])
+        .agg([col(AMOUNT).sum()])
         .collect()
         .map_err(Error::polars("control totals"))?;
     let keys = df
@@ -134,7 +135,7 @@ pub fn totals_by(
         .and_then(|c| c.str().cloned())
         .map_err(Error::polars("control totals"))?;
     let sums = df
-        .column("amount")
+        .column(AMOUNT)
         .and_then(|c| c.cast(&crate::expr::MONEY))
         .map_err(Error::polars("control totals"))?;
     let sums = sums.i128().map_err(Error::polars("control totals"))?;

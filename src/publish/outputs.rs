@@ -3,6 +3,7 @@
 
 use polars::prelude::*;
 
+use crate::columns::*;
 use crate::error::{Error, Result};
 use crate::expr::MONEY;
 use crate::vocab::Dataset;
@@ -27,77 +28,77 @@ pub fn schema(dataset: Dataset) -> &'static [(&'static str, Out)] {
     use Out::*;
     match dataset {
         Dataset::Ledger => &[
-            ("partner_id", Text),
-            ("partner_type", Text),
-            ("province", Text),
-            ("component", Text),
-            ("category", Text),
-            ("quantity", Count),
-            ("basis", Money),
-            ("rate_bp", Int32),
-            ("amount", Money),
-            ("tier", Text),
-            ("status", Text),
+            (PARTNER_ID, Text),
+            (PARTNER_TYPE, Text),
+            (PROVINCE, Text),
+            (COMPONENT, Text),
+            (CATEGORY, Text),
+            (QUANTITY, Count),
+            (BASIS, Money),
+            (RATE_BP, Int32),
+            (AMOUNT, Money),
+            (TIER, Text),
+            (STATUS, Text),
         ],
         Dataset::Payouts => &[
-            ("partner_id", Text),
-            ("partner_type", Text),
-            ("province", Text),
-            ("tier", Text),
-            ("gross", Money),
-            ("deductions", Money),
-            ("net", Money),
-            ("status", Text),
+            (PARTNER_ID, Text),
+            (PARTNER_TYPE, Text),
+            (PROVINCE, Text),
+            (TIER, Text),
+            (GROSS, Money),
+            (DEDUCTIONS, Money),
+            (NET, Money),
+            (STATUS, Text),
         ],
         Dataset::Scores => &[
-            ("partner_id", Text),
-            ("partner_type", Text),
-            ("province", Text),
-            ("status", Text),
-            ("rated", Bool),
-            ("revenue", Money),
-            ("revenue_kpi", Int32),
-            ("delivery_kpi", Int32),
-            ("complaint_kpi", Int32),
-            ("response_kpi", Int32),
-            ("monthly_score", Int32),
-            ("pool_size", Int32),
-            ("rank", Int32),
-            ("credit_score", Int32),
-            ("tier", Text),
-            ("bottom_streak", Int32),
-            ("action", Text),
+            (PARTNER_ID, Text),
+            (PARTNER_TYPE, Text),
+            (PROVINCE, Text),
+            (STATUS, Text),
+            (RATED, Bool),
+            (REVENUE, Money),
+            (REVENUE_KPI, Int32),
+            (DELIVERY_KPI, Int32),
+            (COMPLAINT_KPI, Int32),
+            (RESPONSE_KPI, Int32),
+            (MONTHLY_SCORE, Int32),
+            (POOL_SIZE, Int32),
+            (RANK, Int32),
+            (CREDIT_SCORE, Int32),
+            (TIER, Text),
+            (BOTTOM_STREAK, Int32),
+            (ACTION, Text),
         ],
         Dataset::Sanctions => &[
-            ("partner_id", Text),
-            ("partner_type", Text),
-            ("province", Text),
-            ("credit_score", Int32),
-            ("bottom_streak", Int32),
-            ("action", Text),
+            (PARTNER_ID, Text),
+            (PARTNER_TYPE, Text),
+            (PROVINCE, Text),
+            (CREDIT_SCORE, Int32),
+            (BOTTOM_STREAK, Int32),
+            (ACTION, Text),
         ],
         Dataset::SettlementStop => &[
-            ("partner_id", Text),
-            ("partner_type", Text),
-            ("province", Text),
-            ("reasons", Text),
-            ("withheld", Money),
+            (PARTNER_ID, Text),
+            (PARTNER_TYPE, Text),
+            (PROVINCE, Text),
+            (REASONS, Text),
+            (WITHHELD, Money),
         ],
         Dataset::Rejects => &[
-            ("source", Text),
+            (SOURCE, Text),
             ("line", Count),
-            ("reason", Text),
-            ("detail", Text),
-            ("raw", Text),
+            (REASON, Text),
+            (DETAIL, Text),
+            (RAW, Text),
         ],
         Dataset::Adjustments => &[
-            ("partner_id", Text),
-            ("component", Text),
-            ("category", Text),
-            ("previous_amount", Money),
-            ("new_amount", Money),
-            ("delta", Money),
-            ("previous_run_id", Text),
+            (PARTNER_ID, Text),
+            (COMPONENT, Text),
+            (CATEGORY, Text),
+            (PREVIOUS_AMOUNT, Money),
+            (NEW_AMOUNT, Money),
+            (DELTA, Money),
+            (PREVIOUS_RUN_ID, Text),
         ],
     }
 }
@@ -150,14 +151,14 @@ fn check_money_fits(dataset: Dataset, frame: &DataFrame) -> Result<()> {
                 .and_then(|c| c.get(at).ok())
                 .and_then(|v| v.get_str().map(str::to_string))
         };
-        let what = match text("component") {
+        let what = match text(COMPONENT) {
             Some(component) => format!("{component} {name}"),
             None => name.to_string(),
         };
         return Err(Error::Overflow {
             dataset: dataset.to_string(),
             what,
-            partner_id: text("partner_id").unwrap_or_default(),
+            partner_id: text(PARTNER_ID).unwrap_or_default(),
         });
     }
     Ok(())
@@ -188,11 +189,11 @@ pub fn finalize(
         columns.push(typed);
     }
     if has_run_id(dataset) {
-        columns.push(Column::new("run_id".into(), vec![run_id; frame.height()]));
+        columns.push(Column::new(RUN_ID.into(), vec![run_id; frame.height()]));
     }
     if dataset == Dataset::Adjustments {
         columns.push(Column::new(
-            "reason".into(),
+            REASON.into(),
             vec![reason.unwrap_or(""); frame.height()],
         ));
     }

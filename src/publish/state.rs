@@ -8,6 +8,7 @@ use polars::prelude::*;
 
 use super::layout;
 use super::manifest::Manifest;
+use crate::columns::*;
 use crate::compute::Previous;
 use crate::error::{Error, Result};
 use crate::vocab::Dataset;
@@ -68,9 +69,9 @@ pub fn previous_state(root: &Path, manifest: &Manifest) -> Result<Previous> {
     let state = read(&path, "reading previous scores")?
         .lazy()
         .select([
-            col("partner_id"),
-            col("credit_score").cast(DataType::Int64),
-            col("bottom_streak").cast(DataType::Int64),
+            col(PARTNER_ID),
+            col(CREDIT_SCORE).cast(DataType::Int64),
+            col(BOTTOM_STREAK).cast(DataType::Int64),
         ])
         .collect()
         .map_err(Error::polars("reading previous scores"))?;
@@ -81,18 +82,16 @@ pub fn previous_state(root: &Path, manifest: &Manifest) -> Result<Previous> {
 pub fn ledger_fen(root: &Path, manifest: &Manifest) -> Result<DataFrame> {
     let path = version_file(root, manifest, Dataset::Ledger)?;
     let df = read(&path, "reading the published ledger")?;
-    let amount = df
-        .column("amount")
-        .map_err(Error::polars("ledger amount"))?;
+    let amount = df.column(AMOUNT).map_err(Error::polars("ledger amount"))?;
     let fen: Int128Chunked = amount
         .decimal()
         .map_err(Error::polars("ledger amount"))?
         .physical()
         .clone();
     let mut out = df
-        .select(["partner_id", "component", "category"])
+        .select([PARTNER_ID, COMPONENT, CATEGORY])
         .map_err(Error::polars("ledger keys"))?;
-    out.with_column(fen.with_name("amount".into()).into_series().into())
+    out.with_column(fen.with_name(AMOUNT.into()).into_series().into())
         .map_err(Error::polars("ledger amount"))?;
     Ok(out)
 }
