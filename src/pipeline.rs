@@ -80,7 +80,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         &month,
         previous_period.as_ref().map(|m| m.run_id.as_str()),
     );
-    month.check_reject_ratio(policy.policy.max_reject_ratio_bp)?;
+    month.check_reject_ratio(policy.policy.max_reject_ratio_bp.get())?;
 
     let current = publish::current(root, period)?;
     if let Some(c) = &current {

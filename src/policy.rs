@@ -20,28 +20,82 @@ pub const CATEGORIES: [&str; 4] = [
     "dev_project",
 ];
 
+/// An integer percent in 0..=100, checked when the policy is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pct(i64);
+
+/// A rate in basis points, at least 0, checked when the policy is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Bp(i64);
+
+impl Pct {
+    /// The percent.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl Bp {
+    /// The basis points.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl From<Bp> for i64 {
+    fn from(v: Bp) -> i64 {
+        v.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Pct {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Pct, D::Error> {
+        let v = i64::deserialize(d)?;
+        if (0..=100).contains(&v) {
+            Ok(Pct(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "is {v}, but it must be a percent in 0..=100"
+            )))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Bp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Bp, D::Error> {
+        let v = i64::deserialize(d)?;
+        if v >= 0 {
+            Ok(Bp(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "is {v}, but it must not be negative"
+            )))
+        }
+    }
+}
+
 /// A value per catalog category.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PerCategory {
     /// 基础接入 products.
-    pub basic_access: i64,
+    pub basic_access: Bp,
     /// 行业信息化 products.
-    pub industry_info: i64,
+    pub industry_info: Bp,
     /// 平台应用 products.
-    pub platform_app: i64,
+    pub platform_app: Bp,
     /// 定制开发 projects.
-    pub dev_project: i64,
+    pub dev_project: Bp,
 }
 
 impl PerCategory {
     /// (category, value) pairs in spec order.
     pub fn entries(&self) -> [(&'static str, i64); 4] {
         [
-            ("basic_access", self.basic_access),
-            ("industry_info", self.industry_info),
-            ("platform_app", self.platform_app),
-            ("dev_project", self.dev_project),
+            ("basic_access", self.basic_access.get()),
+            ("industry_info", self.industry_info.get()),
+            ("platform_app", self.platform_app.get()),
+            ("dev_project", self.dev_project.get()),
         ]
     }
 }
@@ -75,26 +129,26 @@ impl PerSeverity {
 pub struct PerTier {
     /// Gold tier.
     #[serde(default)]
-    pub gold: i64,
+    pub gold: Bp,
     /// Silver tier.
     #[serde(default)]
-    pub silver: i64,
+    pub silver: Bp,
     /// Standard tier.
     #[serde(default)]
-    pub standard: i64,
+    pub standard: Bp,
     /// Bottom tier.
     #[serde(default)]
-    pub bottom: i64,
+    pub bottom: Bp,
 }
 
 impl PerTier {
     /// (tier, value) pairs.
     pub fn entries(&self) -> [(&'static str, i64); 4] {
         [
-            (Tier::Gold.as_str(), self.gold),
-            (Tier::Silver.as_str(), self.silver),
-            (Tier::Standard.as_str(), self.standard),
-            (Tier::Bottom.as_str(), self.bottom),
+            (Tier::Gold.as_str(), self.gold.get()),
+            (Tier::Silver.as_str(), self.silver.get()),
+            (Tier::Standard.as_str(), self.standard.get()),
+            (Tier::Bottom.as_str(), self.bottom.get()),
         ]
     }
 }
@@ -104,13 +158,13 @@ impl PerTier {
 #[serde(deny_unknown_fields)]
 pub struct Weights {
     /// Revenue KPI weight.
-    pub revenue: i64,
+    pub revenue: Pct,
     /// Delivery KPI weight.
-    pub delivery: i64,
+    pub delivery: Pct,
     /// Complaint KPI weight.
-    pub complaints: i64,
+    pub complaints: Pct,
     /// Response KPI weight.
-    pub response: i64,
+    pub response: Pct,
 }
 
 /// KPI weights per partner type.
@@ -141,9 +195,9 @@ pub struct Scoring {
     /// National or per-province pools.
     pub pool_scope: PoolScope,
     /// Weight of this month in the credit blend, percent.
-    pub alpha_pct: i64,
+    pub alpha_pct: Pct,
     /// Upheld complaints per customer (bp) at which the complaint KPI hits 0.
-    pub r_max_bp: i64,
+    pub r_max_bp: Bp,
     /// Response SLA in hours per severity.
     pub sla_hours: PerSeverity,
     /// Monthly-score penalty per upheld complaint, bp.
@@ -157,11 +211,11 @@ pub struct Scoring {
 #[serde(deny_unknown_fields)]
 pub struct Tiers {
     /// Top share of a pool that is gold.
-    pub gold_pct: i64,
+    pub gold_pct: Pct,
     /// Top share of a pool that is gold or silver (cumulative).
-    pub silver_pct: i64,
+    pub silver_pct: Pct,
     /// Bottom share of a pool.
-    pub bottom_pct: i64,
+    pub bottom_pct: Pct,
 }
 
 /// Integrator revenue share.
@@ -197,7 +251,7 @@ pub struct Policy {
     /// First period this policy applies to.
     pub effective_from: Period,
     /// Share of rejected rows (bp of rows read) above which a run fails.
-    pub max_reject_ratio_bp: i64,
+    pub max_reject_ratio_bp: Bp,
     /// Product code → category.
     pub catalog: BTreeMap<String, String>,
     /// Scoring parameters.
@@ -229,12 +283,37 @@ pub struct LoadedPolicy {
 pub fn toml_message(e: &toml::de::Error, text: &str) -> String {
     let what = e.message().trim().trim_end_matches('.').to_string();
     match e.span() {
-        Some(span) => format!(
-            "{what} (line {})",
-            text[..span.start.min(text.len())].matches('\n').count() + 1
-        ),
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            // A range check (Pct, Bp) says "is V, but …": name its key.
+            match key_at(before).filter(|_| what.starts_with("is ")) {
+                Some(key) => format!("{key} {what} (line {line})"),
+                None => format!("{what} (line {line})"),
+            }
+        }
         None => what,
     }
+}
+
+/// The dotted key of the `key = value` line that `before` ends inside:
+/// the last `[table]` header above it, then the key.
+fn key_at(before: &str) -> Option<String> {
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let key = before[start..].split('=').next()?.trim();
+    if key.is_empty() || before[start..].find('=').is_none() {
+        return None;
+    }
+    let table = before[..start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim());
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    })
 }
 
 impl Policy {
@@ -253,14 +332,7 @@ impl Policy {
                 Ok(())
             }
         };
-        let pct = |key: &str, v: i64| {
-            if !(0..=100).contains(&v) {
-                Err(format!("{key} is {v}, but it must be a percent in 0..=100"))
-            } else {
-                Ok(())
-            }
-        };
-        non_negative("max_reject_ratio_bp".into(), self.max_reject_ratio_bp)?;
+        // Percents and rates checked their own range when read (Pct, Bp).
         if self.catalog.is_empty() {
             return Err("catalog is empty".into());
         }
@@ -273,12 +345,8 @@ impl Policy {
             }
         }
         let s = &self.scoring;
-        pct("scoring.alpha_pct", s.alpha_pct)?;
-        if s.r_max_bp <= 0 {
-            return Err(format!(
-                "scoring.r_max_bp is {}, but it must be positive",
-                s.r_max_bp
-            ));
+        if s.r_max_bp.get() == 0 {
+            return Err("scoring.r_max_bp is 0, but it must be positive".into());
         }
         for (name, map) in [
             ("scoring.sla_hours", &s.sla_hours),
@@ -290,46 +358,19 @@ impl Policy {
             }
         }
         for (ty, w) in [("SI", &s.weights.SI), ("SA", &s.weights.SA)] {
-            for (k, v) in [
-                ("revenue", w.revenue),
-                ("delivery", w.delivery),
-                ("complaints", w.complaints),
-                ("response", w.response),
-            ] {
-                non_negative(format!("scoring.weights.{ty}.{k}"), v)?;
-            }
-            let sum = w.revenue + w.delivery + w.complaints + w.response;
+            let sum = w.revenue.get() + w.delivery.get() + w.complaints.get() + w.response.get();
             if sum != 100 {
                 return Err(format!(
                     "scoring.weights.{ty} sum to {sum}, but they must sum to 100"
                 ));
             }
         }
-        pct("tiers.gold_pct", self.tiers.gold_pct)?;
-        pct("tiers.silver_pct", self.tiers.silver_pct)?;
-        pct("tiers.bottom_pct", self.tiers.bottom_pct)?;
         if self.tiers.silver_pct < self.tiers.gold_pct {
             return Err(format!(
                 "tiers.silver_pct is {} but must be at least gold_pct ({}): it is cumulative",
-                self.tiers.silver_pct, self.tiers.gold_pct
+                self.tiers.silver_pct.get(),
+                self.tiers.gold_pct.get()
             ));
-        }
-        for (name, map) in [
-            ("si.share_bp", &self.si.share_bp),
-            ("sa.base_bp", &self.sa.base_bp),
-            ("sa.sales_bp", &self.sa.sales_bp),
-        ] {
-            for (k, v) in map.entries() {
-                non_negative(format!("{name}.{k}"), v)?;
-            }
-        }
-        for (name, map) in [
-            ("si.tier_uplift_bp", &self.si.tier_uplift_bp),
-            ("sa.reward_bp", &self.sa.reward_bp),
-        ] {
-            for (k, v) in map.entries() {
-                non_negative(format!("{name}.{k}"), v)?;
-            }
         }
         non_negative(
             "sa.fee_fen_per_customer".into(),
@@ -408,7 +449,7 @@ mod tests {
     fn reference_policy_holds_the_spec_values() {
         let p = Policy::parse(REFERENCE).unwrap();
         assert_eq!(p.effective_from.to_string(), "2026-01");
-        assert_eq!(p.max_reject_ratio_bp, 100);
+        assert_eq!(p.max_reject_ratio_bp, Bp(100));
         let cat: Vec<(&str, &str)> = p
             .catalog
             .iter()
@@ -431,24 +472,24 @@ mod tests {
         let s = &p.scoring;
         assert_eq!(
             (s.pool_scope, s.alpha_pct, s.r_max_bp),
-            (PoolScope::National, 50, 200)
+            (PoolScope::National, Pct(50), Bp(200))
         );
         assert_eq!(
             s.weights.SI,
             Weights {
-                revenue: 30,
-                delivery: 30,
-                complaints: 25,
-                response: 15
+                revenue: Pct(30),
+                delivery: Pct(30),
+                complaints: Pct(25),
+                response: Pct(15)
             }
         );
         assert_eq!(
             s.weights.SA,
             Weights {
-                revenue: 40,
-                delivery: 20,
-                complaints: 25,
-                response: 15
+                revenue: Pct(40),
+                delivery: Pct(20),
+                complaints: Pct(25),
+                response: Pct(15)
             }
         );
         assert_eq!(
@@ -470,23 +511,23 @@ mod tests {
         assert_eq!(
             p.tiers,
             Tiers {
-                gold_pct: 10,
-                silver_pct: 30,
-                bottom_pct: 10
+                gold_pct: Pct(10),
+                silver_pct: Pct(30),
+                bottom_pct: Pct(10)
             }
         );
         let cats = |a, b, c, d| PerCategory {
-            basic_access: a,
-            industry_info: b,
-            platform_app: c,
-            dev_project: d,
+            basic_access: Bp(a),
+            industry_info: Bp(b),
+            platform_app: Bp(c),
+            dev_project: Bp(d),
         };
         assert_eq!(p.si.share_bp, cats(5000, 7000, 7000, 8500));
         assert_eq!(
             p.si.tier_uplift_bp,
             PerTier {
-                gold: 200,
-                silver: 100,
+                gold: Bp(200),
+                silver: Bp(100),
                 ..PerTier::default()
             }
         );
@@ -496,8 +537,8 @@ mod tests {
         assert_eq!(
             p.sa.reward_bp,
             PerTier {
-                gold: 1000,
-                silver: 500,
+                gold: Bp(1000),
+                silver: Bp(500),
                 ..PerTier::default()
             }
         );
@@ -526,6 +567,22 @@ mod tests {
     fn negative_rate_is_named() {
         let msg = broken("dev_project = 8500", "dev_project = -1");
         assert!(msg.contains("si.share_bp.dev_project is -1"), "{msg}");
+    }
+
+    #[test]
+    fn a_percent_out_of_range_is_refused_as_it_is_read_and_named() {
+        let msg = broken("alpha_pct = 50", "alpha_pct = 101");
+        assert!(
+            msg.contains("scoring.alpha_pct is 101, but it must be a percent in 0..=100"),
+            "{msg}"
+        );
+        let msg = broken("gold_pct = 10", "gold_pct = -1");
+        assert!(msg.contains("tiers.gold_pct is -1"), "{msg}");
+        let msg = broken("gold = 1000", "gold = -5");
+        assert!(
+            msg.contains("sa.reward_bp.gold is -5, but it must not be negative"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn run(config: &Config, args: &ValidateArgs) -> Result<()> {
         )
         .map_err(Error::io("write", "stdout"))?;
     }
-    month.check_reject_ratio(policy.policy.max_reject_ratio_bp)
+    month.check_reject_ratio(policy.policy.max_reject_ratio_bp.get())
 }
 
 /// Prints the per-input table of counts and the rejected rows by reason.

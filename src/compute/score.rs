@@ -19,10 +19,10 @@ pub fn pool(policy: &Policy) -> Vec<Expr> {
 }
 
 fn weighted(w: &Weights) -> Expr {
-    (lit(w.revenue) * col(REVENUE_KPI)
-        + lit(w.delivery) * col(DELIVERY_KPI)
-        + lit(w.complaints) * col(COMPLAINT_KPI)
-        + lit(w.response) * col(RESPONSE_KPI))
+    (lit(w.revenue.get()) * col(REVENUE_KPI)
+        + lit(w.delivery.get()) * col(DELIVERY_KPI)
+        + lit(w.complaints.get()) * col(COMPLAINT_KPI)
+        + lit(w.response.get()) * col(RESPONSE_KPI))
     .floor_div(lit(100i64))
 }
 
@@ -63,8 +63,9 @@ pub fn scores(
     let blended = when(col("prev_credit").is_null())
         .then(col(MONTHLY_SCORE))
         .otherwise(
-            (lit(s.alpha_pct) * col(MONTHLY_SCORE) + lit(100 - s.alpha_pct) * col("prev_credit"))
-                .floor_div(lit(100i64)),
+            (lit(s.alpha_pct.get()) * col(MONTHLY_SCORE)
+                + lit(100 - s.alpha_pct.get()) * col("prev_credit"))
+            .floor_div(lit(100i64)),
         );
     activity
         .join(
@@ -80,7 +81,7 @@ pub fn scores(
                 .otherwise(null_i64())
                 .alias(REVENUE_KPI),
             kpi::delivery().alias(DELIVERY_KPI),
-            kpi::complaints(s.r_max_bp).alias(COMPLAINT_KPI),
+            kpi::complaints(s.r_max_bp.get()).alias(COMPLAINT_KPI),
             kpi::response().alias(RESPONSE_KPI),
         ])
         .with_column(

@@ -27,11 +27,11 @@ pub fn rank_and_tier(scored: LazyFrame, policy: &Policy) -> LazyFrame {
     .cast(DataType::Int64);
     let tier = when(col(RATED).not())
         .then(lit(Tier::Unrated.as_str()))
-        .when(col(RANK).lt_eq(ceil_pct(col(POOL_SIZE), t.gold_pct)))
+        .when(col(RANK).lt_eq(ceil_pct(col(POOL_SIZE), t.gold_pct.get())))
         .then(lit(Tier::Gold.as_str()))
-        .when(col(RANK).lt_eq(ceil_pct(col(POOL_SIZE), t.silver_pct)))
+        .when(col(RANK).lt_eq(ceil_pct(col(POOL_SIZE), t.silver_pct.get())))
         .then(lit(Tier::Silver.as_str()))
-        .when(col(RANK).gt(col(POOL_SIZE) - floor_pct(col(POOL_SIZE), t.bottom_pct)))
+        .when(col(RANK).gt(col(POOL_SIZE) - floor_pct(col(POOL_SIZE), t.bottom_pct.get())))
         .then(lit(Tier::Bottom.as_str()))
         .otherwise(lit(Tier::Standard.as_str()));
     let streak = when(col(RATED).not())
