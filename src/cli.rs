@@ -29,6 +29,7 @@ pub enum Command {
     /// Recompute a published period and every later one, publishing new versions and adjustments.
     Rerun(crate::cmd::rerun::RerunArgs),
     /// Write a deterministic synthetic month (for benchmarks and tests).
+    #[cfg(feature = "generate")]
     Generate(crate::cmd::generate::GenerateArgs),
 }
 
@@ -54,14 +55,13 @@ pub fn init_logging() {
 
 /// Runs the parsed command.
 pub fn run(args: Args) -> Result<()> {
-    if let Command::Generate(a) = &args.command {
-        return crate::cmd::generate::run(a);
-    }
-    let config = Config::load(&args.config)?;
-    match args.command {
-        Command::Validate(a) => crate::cmd::validate::run(&config, &a),
-        Command::Run(a) => crate::cmd::run::run(&config, &a),
-        Command::Rerun(a) => crate::cmd::rerun::run(&config, &a),
-        Command::Generate(_) => unreachable!("handled before the config is read"),
+    // Every command but `generate` works on the pipeline config.
+    let config = || Config::load(&args.config);
+    match &args.command {
+        Command::Validate(a) => crate::cmd::validate::run(&config()?, a),
+        Command::Run(a) => crate::cmd::run::run(&config()?, a),
+        Command::Rerun(a) => crate::cmd::rerun::run(&config()?, a),
+        #[cfg(feature = "generate")]
+        Command::Generate(a) => crate::cmd::generate::run(a),
     }
 }

@@ -10,6 +10,7 @@ pub mod compute;
 pub mod config;
 pub mod error;
 pub mod expr;
+#[cfg(feature = "generate")]
 pub mod generate;
 pub mod ingest;
 pub mod period;

@@ -3,10 +3,12 @@
 
 mod errors;
 mod formats;
+#[cfg(feature = "generate")]
 mod generate;
 mod golden;
 mod history;
 mod readback;
+mod rules;
 mod run;
 mod util;
 mod validate;
