@@ -105,3 +105,25 @@ pub const NEW_AMOUNT: &str = "new_amount";
 pub const DELTA: &str = "delta";
 /// `previous_run_id`.
 pub const PREVIOUS_RUN_ID: &str = "previous_run_id";
+/// `business_stop_on`.
+pub const BUSINESS_STOP_ON: &str = "business_stop_on";
+/// `terminated_on`.
+pub const TERMINATED_ON: &str = "terminated_on";
+/// `sa_kind`.
+pub const SA_KIND: &str = "sa_kind";
+/// `cancelled_on`.
+pub const CANCELLED_ON: &str = "cancelled_on";
+/// `registration_id`.
+pub const REGISTRATION_ID: &str = "registration_id";
+/// `registered_on`.
+pub const REGISTERED_ON: &str = "registered_on";
+/// `approved_on`.
+pub const APPROVED_ON: &str = "approved_on";
+/// `handover_id`.
+pub const HANDOVER_ID: &str = "handover_id";
+/// `from_partner`.
+pub const FROM_PARTNER: &str = "from_partner";
+/// `to_partner`.
+pub const TO_PARTNER: &str = "to_partner";
+/// `effective_on`.
+pub const EFFECTIVE_ON: &str = "effective_on";

@@ -13,6 +13,11 @@ pub struct Period {
 }
 
 impl Period {
+    /// Months since the start of year 0: consecutive periods differ by 1.
+    pub fn index(self) -> i64 {
+        i64::from(self.year) * 12 + i64::from(self.month) - 1
+    }
+
     /// The period of a given year and month (1..=12).
     pub fn new(year: i32, month: u32) -> Option<Period> {
         ((1..=9999).contains(&year) && (1..=12).contains(&month)).then_some(Period { year, month })

@@ -72,7 +72,10 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         None
     };
     let started = std::time::Instant::now();
-    let month = ingest::load(config, period, &policy.policy)?;
+    let month = ingest::load(config, period, &policy.policy, &|registry| {
+        Ok(compute::channel::Rules::new(registry, &policy.policy)?
+            .map(|r| Box::new(r) as Box<dyn ingest::UsageRules>))
+    })?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "ingested");
     let run_id = run_id(
         period,
@@ -163,6 +166,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
 fn frame_of<'a>(dataset: Dataset, month: &'a Month, s: &'a Settlement) -> Option<&'a DataFrame> {
     match dataset {
         Dataset::Rejects => Some(&month.rejects),
+        Dataset::Held => Some(&s.held),
         Dataset::Ledger => Some(&s.ledger),
         Dataset::Payouts => Some(&s.payouts),
         Dataset::Sanctions => Some(&s.sanctions),

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::period::Period;
-use crate::vocab::{Severity, Tier};
+use crate::vocab::{SaKind, Severity, Tier};
 
 /// The four catalog categories, in the order the spec lists them.
 pub const CATEGORIES: [&str; 4] = [
@@ -27,6 +27,30 @@ pub struct Pct(i64);
 /// A rate in basis points, at least 0, checked when the policy is read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Bp(i64);
+
+/// A count of days or months, at least 0, checked when the policy is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Count(i64);
+
+impl Count {
+    /// The count.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Count, D::Error> {
+        let v = i64::deserialize(d)?;
+        if v >= 0 {
+            Ok(Count(v))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "is {v}, but it must not be negative"
+            )))
+        }
+    }
+}
 
 impl Pct {
     /// The percent.
@@ -264,6 +288,36 @@ pub struct Policy {
     pub sa: SaRates,
     /// Deduction per upheld complaint, fen.
     pub deduction_fen: PerSeverity,
+    /// Days an approved registration protects a key-account sale (§12);
+    /// absent means 0.
+    #[serde(default)]
+    pub protection_days: Count,
+    /// Months a terminated partner's tail is still settled (§13); absent
+    /// means 0.
+    #[serde(default)]
+    pub transition_months: Count,
+    /// Who earns on a product (§16); products not listed: both.
+    #[serde(default)]
+    pub earners: BTreeMap<String, Earner>,
+    /// The categories each SA kind may sell (§16); an SA whose kind is not
+    /// listed may sell everything.
+    #[serde(default)]
+    pub sa_kinds: BTreeMap<String, Vec<String>>,
+}
+
+/// Who earns on a product (SPEC §16).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum Earner {
+    /// Integrators only.
+    #[serde(rename = "SI")]
+    Si,
+    /// Sales agents only.
+    #[serde(rename = "SA")]
+    Sa,
+    /// Either.
+    #[default]
+    #[serde(rename = "both")]
+    Both,
 }
 
 /// A policy with where it came from.
@@ -344,6 +398,29 @@ impl Policy {
                 ));
             }
         }
+        for product in self.earners.keys() {
+            if !self.catalog.contains_key(product) {
+                return Err(format!(
+                    "earners.{product} names a product that is not in the catalog"
+                ));
+            }
+        }
+        for (kind, categories) in &self.sa_kinds {
+            if !SaKind::NAMES.contains(&kind.as_str()) {
+                return Err(format!(
+                    "sa_kinds.{kind} is not an SA kind (one of {})",
+                    SaKind::NAMES.join(", ")
+                ));
+            }
+            for c in categories {
+                if !CATEGORIES.contains(&c.as_str()) {
+                    return Err(format!(
+                        "sa_kinds.{kind} lists category '{c}', which is not one of {}",
+                        CATEGORIES.join(", ")
+                    ));
+                }
+            }
+        }
         let s = &self.scoring;
         if s.r_max_bp.get() == 0 {
             return Err("scoring.r_max_bp is 0, but it must be positive".into());
@@ -376,6 +453,11 @@ impl Policy {
             "sa.fee_fen_per_customer".into(),
             self.sa.fee_fen_per_customer,
         )
+    }
+
+    /// Who earns on `product`.
+    pub fn earner(&self, product: &str) -> Earner {
+        self.earners.get(product).copied().unwrap_or_default()
     }
 
     /// The catalog category of a product, if listed.

@@ -18,6 +18,9 @@ macro_rules! words {
             /// Every value, in the contract's order.
             pub const ALL: &'static [$name] = &[$($name::$variant,)+];
 
+            /// Every spelling, in the contract's order.
+            pub const NAMES: &'static [&'static str] = &[$($text,)+];
+
             /// The published spelling.
             pub const fn as_str(self) -> &'static str {
                 match self {
@@ -33,10 +36,6 @@ macro_rules! words {
                 }
             }
 
-            /// Every spelling, in the contract's order.
-            pub fn names() -> Vec<&'static str> {
-                Self::ALL.iter().map(|v| v.as_str()).collect()
-            }
         }
 
         impl std::fmt::Display for $name {
@@ -77,8 +76,14 @@ words! {
         OutOfPeriod = "OUT_OF_PERIOD",
         /// A response before the complaint was opened.
         ResponseBeforeOpen = "RESPONSE_BEFORE_OPEN",
-        /// A delivery date that contradicts the status.
+        /// A date that contradicts the status.
         BadStatusDate = "BAD_STATUS_DATE",
+        /// An SI with an SA kind.
+        SaKindOnSi = "SA_KIND_ON_SI",
+        /// A registration approved before it was registered.
+        ApprovedBeforeRegistered = "APPROVED_BEFORE_REGISTERED",
+        /// A handover from a partner to itself.
+        SelfHandover = "SELF_HANDOVER",
         /// An exact copy of an earlier row.
         DuplicateRow = "DUPLICATE_ROW",
         /// An id seen before with other values.
@@ -114,6 +119,8 @@ words! {
         SettlementStop = "settlement_stop",
         /// KPIs, scores, tiers: the state the next period builds on.
         Scores = "scores",
+        /// Valid business that earns nothing this month, by reason.
+        Held = "held",
         /// Changed ledger lines of a rerun.
         Adjustments = "adjustments",
     }
@@ -121,8 +128,9 @@ words! {
 
 impl Dataset {
     /// The datasets every published period has a file of.
-    pub const MONTHLY: [Dataset; 6] = [
+    pub const MONTHLY: [Dataset; 7] = [
         Dataset::Rejects,
+        Dataset::Held,
         Dataset::Ledger,
         Dataset::Payouts,
         Dataset::Sanctions,
@@ -225,6 +233,35 @@ words! {
 }
 
 words! {
+    /// An SA's kind (SA与产品匹配, SPEC §10): which categories it may sell.
+    SaKind {
+        /// 客户关系型.
+        CustomerRelationship = "customer_relationship",
+        /// 专业分销型.
+        Distribution = "distribution",
+        /// 集成开发型.
+        Integration = "integration",
+    }
+}
+
+words! {
+    /// Why a money row is held (SPEC §12), in the order they apply: a row
+    /// gets the first that applies.
+    HoldReason {
+        /// Dated after the partner's termination.
+        AfterTermination = "AFTER_TERMINATION",
+        /// A sale on or after the partner's business stop.
+        BusinessStopped = "BUSINESS_STOPPED",
+        /// The product earns for the other partner type.
+        WrongPartnerType = "WRONG_PARTNER_TYPE",
+        /// The SA's kind may not sell the product's category.
+        ProductNotAuthorized = "PRODUCT_NOT_AUTHORIZED",
+        /// A key-account sale without a protecting registration.
+        UnregisteredKeyAccount = "UNREGISTERED_KEY_ACCOUNT",
+    }
+}
+
+words! {
     /// A complaint's severity (SPEC §2).
     Severity {
         /// Minor.
@@ -275,19 +312,19 @@ mod tests {
         assert_eq!(Reason::from_code(Reason::ALL.len() as u8), None);
         assert_eq!(Reason::parse("NO_SUCH_REASON"), None);
         assert_eq!(Reason::BadEncoding.code(), 0);
-        assert_eq!(Reason::DuplicateId.code(), 15);
+        assert_eq!(Reason::DuplicateId.code(), 18);
         assert_eq!(Dataset::MONTHLY.len() + 1, Dataset::ALL.len());
         assert_eq!(
-            Tier::names(),
+            Tier::NAMES,
             ["gold", "silver", "standard", "bottom", "unrated"]
         );
         assert_eq!(Component::parse("sa_reward"), Some(Component::SaReward));
         assert_eq!(PartnerType::Si.to_string(), "SI");
-        let mut sorted = StopReason::names();
+        let mut sorted = StopReason::NAMES.to_vec();
         sorted.sort();
         assert_eq!(
             sorted,
-            StopReason::names(),
+            StopReason::NAMES.to_vec(),
             "stop reasons join in byte order"
         );
     }

@@ -17,7 +17,8 @@ pub fn in_period(date: Expr, month: &Month) -> Expr {
         .and(date.lt_eq(lit(month.period.end())))
 }
 
-/// One row per accepted partner with its activity: revenue_fen, customers,
+/// One row per accepted partner with its activity: revenue_fen, customers
+/// (distinct, held rows included), paid_customers (with a row not held),
 /// usage_rows, delivery_rows, due, on_time, complaint_rows, within_sla,
 /// upheld, penalty_bp, deduction_fen, fraud.
 pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
@@ -27,7 +28,13 @@ pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
         .clone()
         .lazy()
         .group_by([col(PARTNER_ID)])
-        .agg([len().cast(DataType::Int64).alias("customers")]);
+        .agg([
+            len().cast(DataType::Int64).alias("customers"),
+            col(crate::ingest::PAID)
+                .cast(DataType::Int64)
+                .sum()
+                .alias("paid_customers"),
+        ]);
     let usage = month
         .usage
         .by_product
@@ -97,6 +104,7 @@ pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
     let zero_filled = [
         "revenue_fen",
         "customers",
+        "paid_customers",
         "usage_rows",
         "delivery_rows",
         "due",

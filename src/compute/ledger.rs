@@ -4,13 +4,12 @@
 
 use polars::prelude::*;
 
-use super::activity::in_period;
 use super::{lookup, one_of, round_bp};
 use crate::columns::*;
 use crate::expr::money;
 use crate::ingest::Month;
 use crate::policy::Policy;
-use crate::vocab::{Component, DeliveryStatus, LineStatus, PartnerType};
+use crate::vocab::{Component, LineStatus, PartnerType};
 
 /// The columns every kind of line is brought to before they are stacked,
 /// with their types (literals would otherwise pick their own widths).
@@ -63,8 +62,10 @@ fn join_partner(lf: LazyFrame, partners: LazyFrame) -> LazyFrame {
 }
 
 /// All ledger lines of the month; `scored` is the partner frame with tier,
-/// response_kpi, customers, upheld, deduction_fen and `stop_reasons`.
-pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
+/// response_kpi, paid_customers, upheld, deduction_fen and `stop_reasons`;
+/// `sales` the month's sales money rows with their holds
+/// ([`super::channel::sales`]). Held usage and sales earn nothing.
+pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame, sales: LazyFrame) -> LazyFrame {
     let partners = scored
         .clone()
         .select([col(PARTNER_ID), col(PARTNER_TYPE), col(TIER)]);
@@ -84,8 +85,9 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
     };
     let is_si = col(PARTNER_TYPE).eq(lit(PartnerType::Si.as_str()));
 
+    let paid = col(crate::ingest::HOLD).is_null();
     let usage = join_partner(
-        by_category(month.usage.by_product.clone().lazy()),
+        by_category(month.usage.by_product.clone().lazy().filter(paid.clone())),
         partners.clone(),
     );
     let si_rate = lookup(col(CATEGORY), &policy.si.share_bp.entries(), 0)
@@ -102,12 +104,13 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
         )),
     );
 
-    let delivered = month.deliveries.clone().lazy().filter(
-        col(STATUS)
-            .eq(lit(DeliveryStatus::Delivered.as_str()))
-            .and(in_period(col(DELIVERED_ON), month)),
+    let sales = join_partner(
+        sales
+            .filter(paid)
+            .group_by([col(PARTNER_ID), col(CATEGORY)])
+            .agg([money(col(AMOUNT)).sum().alias(BASIS)]),
+        partners.clone(),
     );
-    let sales = join_partner(by_category(delivered), partners.clone()).filter(is_si.clone().not());
     let sales_lines = rated_line(
         sales,
         lit(Component::SaSales.as_str()),
@@ -135,15 +138,15 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame) -> LazyFrame {
     let fee = policy.sa.fee_fen_per_customer;
     let service_lines = scored
         .clone()
-        .filter(is_si.not().and(col("customers").gt(lit(0i64))))
+        .filter(is_si.not().and(col("paid_customers").gt(lit(0i64))))
         .select([
             col(PARTNER_ID),
             lit(Component::SaService.as_str()).alias(COMPONENT),
             null_of(DataType::String).alias(CATEGORY),
-            col("customers").alias(QUANTITY),
+            col("paid_customers").alias(QUANTITY),
             lit(0i64).alias(BASIS),
             null_of(DataType::Int64).alias(RATE_BP),
-            round_bp(money(col("customers")) * lit(fee), col(RESPONSE_KPI)).alias(AMOUNT),
+            round_bp(money(col("paid_customers")) * lit(fee), col(RESPONSE_KPI)).alias(AMOUNT),
         ])
         .select(line_columns());
     let deduction_lines = scored

@@ -2,11 +2,22 @@
 //! stop reasons, payouts, the settlement-stop list, sanctions and scores.
 
 use crate::columns::*;
+use crate::period::Period;
 use crate::vocab::{Action, PartnerStatus, StopReason};
 use polars::prelude::*;
 
-/// The stop reasons of a partner, sorted and joined with `;` ("" when none).
-pub fn stop_reasons() -> Expr {
+/// The stop reasons of a partner in `period`, sorted and joined with `;`
+/// ("" when none). A terminated partner with a terminated_on is stopped only
+/// after its transition: in periods P > month(terminated_on) +
+/// `transition_months` (§13); without one, at once.
+pub fn stop_reasons(period: Period, transition_months: i64) -> Expr {
+    let ended = col(TERMINATED_ON);
+    let month_of = ended.clone().dt().year().cast(DataType::Int64) * lit(12i64)
+        + ended.clone().dt().month().cast(DataType::Int64)
+        - lit(1i64);
+    let past_transition = ended
+        .is_null()
+        .or(lit(period.index()).gt(month_of + lit(transition_months)));
     let code = |cond: Expr, reason: StopReason| {
         when(cond)
             .then(lit(reason.as_str()))
@@ -27,7 +38,9 @@ pub fn stop_reasons() -> Expr {
                 StopReason::Suspended,
             ),
             code(
-                col(STATUS).eq(lit(PartnerStatus::Terminated.as_str())),
+                col(STATUS)
+                    .eq(lit(PartnerStatus::Terminated.as_str()))
+                    .and(past_transition),
                 StopReason::Terminated,
             ),
         ],

@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod adjust;
+pub mod channel;
 pub mod kpi;
 pub mod ledger;
 pub mod lists;
@@ -25,6 +26,9 @@ use crate::policy::Policy;
 
 /// A settled month, money in fen.
 pub struct Settlement {
+    /// One row per (partner, component, category, hold reason) with held
+    /// money rows (SPEC §12, §19).
+    pub held: DataFrame,
     /// One row per registry partner (SPEC §6 scores, without run_id).
     pub scores: DataFrame,
     /// One row per (partner, component, category) with a non-zero amount.
@@ -69,12 +73,20 @@ pub fn settle(month: &Month, policy: &Policy, previous: &Previous) -> Result<Set
         ),
         policy,
     )
-    .with_column(lists::stop_reasons().alias("stop_reasons"))
+    .with_column(
+        lists::stop_reasons(month.period, policy.transition_months.get()).alias("stop_reasons"),
+    )
     .collect()
     .map_err(Error::polars("scoring partners"))?;
-    let ledger = ledger::ledger(month, policy, scored.clone().lazy())
+    let sales = channel::sales(month, policy)?
+        .collect()
+        .map_err(Error::polars("holding sales"))?;
+    let ledger = ledger::ledger(month, policy, scored.clone().lazy(), sales.clone().lazy())
         .collect()
         .map_err(Error::polars("building the ledger"))?;
+    let held = channel::held(month, policy, sales.lazy(), scored.clone().lazy())
+        .collect()
+        .map_err(Error::polars("held business"))?;
     let payouts = lists::payouts(ledger.clone().lazy())
         .collect()
         .map_err(Error::polars("payouts"))?;
@@ -88,6 +100,7 @@ pub fn settle(month: &Month, policy: &Policy, previous: &Previous) -> Result<Set
         .collect()
         .map_err(Error::polars("scores"))?;
     Ok(Settlement {
+        held,
         scores,
         ledger,
         payouts,

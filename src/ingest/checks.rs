@@ -5,7 +5,7 @@
 
 use polars::prelude::*;
 
-use super::tables::{Kind, Table};
+use super::tables::{Kind, Table, Window};
 use crate::columns::*;
 use crate::expr::{is_in_series, one_of};
 use crate::period::Period;
@@ -172,6 +172,23 @@ fn in_period(name: &str, kind: Kind, period: Period) -> Expr {
         .and(d.lt_eq(lit(period.end())))
 }
 
+/// Whether a parsed date lies in the column's window (true for `Any`).
+fn in_window(name: &str, kind: Kind, window: Window, period: Period) -> Expr {
+    match window {
+        Window::Any => lit(true),
+        Window::Period => in_period(name, kind, period),
+        Window::UpToEnd => date_of(name, kind).lt_eq(lit(period.end())),
+    }
+}
+
+/// The date window of a column, `Any` for every kind but dates.
+fn window_of(kind: Kind) -> Window {
+    match kind {
+        Kind::Date { window, .. } | Kind::DateTime { window, .. } => window,
+        _ => Window::Any,
+    }
+}
+
 /// The code of the first failing check of one column, null when it passes.
 fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
     let missing = empty(name, ctx);
@@ -188,15 +205,12 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
                 .when(col(typed_col(name)).lt(lit(0i64)))
                 .then(code(Reason::NegativeAmount))
                 .otherwise(no_code()),
-            Kind::Date {
-                in_period: true, ..
+            Kind::Date { window, .. } | Kind::DateTime { window, .. } if window != Window::Any => {
+                chain
+                    .when(in_window(name, kind, window, ctx.period).not())
+                    .then(code(Reason::OutOfPeriod))
+                    .otherwise(no_code())
             }
-            | Kind::DateTime {
-                in_period: true, ..
-            } => chain
-                .when(in_period(name, kind, ctx.period).not())
-                .then(code(Reason::OutOfPeriod))
-                .otherwise(no_code()),
             _ => chain.otherwise(no_code()),
         };
     }
@@ -211,26 +225,21 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
             .when(is_in_series(s, ctx.catalog.clone()).not())
             .then(code(Reason::UnknownProduct))
             .otherwise(no_code()),
-        Kind::Enum(values) => chain
+        Kind::Enum(values) | Kind::MaybeEnum(values) => chain
             .when(one_of(s, values).not())
             .then(code(Reason::BadEnum))
             .otherwise(no_code()),
-        Kind::Date {
-            in_period: check, ..
-        }
-        | Kind::DateTime {
-            in_period: check, ..
-        } => {
+        Kind::Date { window, .. } | Kind::DateTime { window, .. } => {
             let chain = chain
                 .when(col(parsed(name)).is_null())
                 .then(code(Reason::BadDate));
-            if check {
+            if window == Window::Any {
+                chain.otherwise(no_code())
+            } else {
                 chain
-                    .when(in_period(name, kind, ctx.period).not())
+                    .when(in_window(name, kind, window, ctx.period).not())
                     .then(code(Reason::OutOfPeriod))
                     .otherwise(no_code())
-            } else {
-                chain.otherwise(no_code())
             }
         }
         Kind::Amount => chain
@@ -270,8 +279,12 @@ fn detail_expr(name: &str, code: Expr, kind: Kind, ctx: &Context) -> Expr {
         _ => " is not a date YYYY-MM-DD",
     };
     let allowed = match kind {
-        Kind::Enum(values) => values.join(", "),
+        Kind::Enum(values) | Kind::MaybeEnum(values) => values.join(", "),
         _ => String::new(),
+    };
+    let outside = match window_of(kind) {
+        Window::UpToEnd => format!(" is after the end of period {period}"),
+        _ => format!(" is outside period {period}"),
     };
     let is = |r: Reason| code.clone().eq(self::code(r));
     when(is(Reason::MissingField))
@@ -291,7 +304,7 @@ fn detail_expr(name: &str, code: Expr, kind: Kind, ctx: &Context) -> Expr {
         .when(is(Reason::UnknownProduct))
         .then(sentence(" is not in the policy's catalog".into()))
         .when(is(Reason::OutOfPeriod))
-        .then(sentence(format!(" is outside period {period}")))
+        .then(sentence(outside))
         .otherwise(null_str())
 }
 
@@ -316,56 +329,169 @@ fn cross_checks(table: &Table, ctx: &Context) -> Vec<(Expr, Reason, Expr)> {
                 false,
             ),
         )],
-        "deliveries" => {
-            let delivered = col(STATUS).eq(lit("delivered"));
-            let has_date = empty(DELIVERED_ON, ctx).not();
-            let promised = in_period(
-                PROMISED_ON,
-                Kind::Date {
-                    required: true,
-                    in_period: false,
-                },
-                period,
-            );
-            let handed = in_period(
-                DELIVERED_ON,
-                Kind::Date {
-                    required: false,
-                    in_period: false,
-                },
-                period,
-            )
-            .fill_null(lit(false));
-            vec![
-                (
-                    delivered.clone().and(has_date.clone().not()),
-                    Reason::BadStatusDate,
-                    lit("status is 'delivered' but delivered_on is empty"),
+        "deliveries" => delivery_checks(ctx),
+        "partners" => vec![
+            (
+                empty(TERMINATED_ON, ctx)
+                    .not()
+                    .and(col(STATUS).neq(lit("terminated"))),
+                Reason::BadStatusDate,
+                concat_str(
+                    [
+                        lit("terminated_on is set but status is '"),
+                        col(STATUS),
+                        lit("'"),
+                    ],
+                    "",
+                    false,
                 ),
-                (
-                    delivered.not().and(has_date),
-                    Reason::BadStatusDate,
-                    concat_str(
-                        [
-                            lit("delivered_on is set but status is '"),
-                            col(STATUS),
-                            lit("'"),
-                        ],
-                        "",
-                        false,
-                    ),
+            ),
+            (
+                col(parsed(TERMINATED_ON))
+                    .gt(lit(period.end()))
+                    .fill_null(lit(false)),
+                Reason::BadStatusDate,
+                concat_str(
+                    [
+                        lit("terminated_on '"),
+                        text(TERMINATED_ON, ctx),
+                        lit(format!("' is after the end of period {period}")),
+                    ],
+                    "",
+                    false,
                 ),
-                (
-                    promised.or(handed).not(),
-                    Reason::OutOfPeriod,
-                    lit(format!(
-                        "neither promised_on nor delivered_on lies in period {period}"
-                    )),
+            ),
+            (
+                col(PARTNER_TYPE)
+                    .eq(lit("SI"))
+                    .and(empty(SA_KIND, ctx).not()),
+                Reason::SaKindOnSi,
+                concat_str(
+                    [lit("an SI has sa_kind '"), col(SA_KIND), lit("'")],
+                    "",
+                    false,
                 ),
-            ]
-        }
+            ),
+        ],
+        "registrations" => vec![(
+            col(parsed(APPROVED_ON))
+                .lt(col(parsed(REGISTERED_ON)))
+                .fill_null(lit(false)),
+            Reason::ApprovedBeforeRegistered,
+            concat_str(
+                [
+                    lit("approved_on '"),
+                    text(APPROVED_ON, ctx),
+                    lit("' is before registered_on '"),
+                    text(REGISTERED_ON, ctx),
+                    lit("'"),
+                ],
+                "",
+                false,
+            ),
+        )],
+        "handovers" => vec![(
+            col(FROM_PARTNER).eq(col(TO_PARTNER)),
+            Reason::SelfHandover,
+            concat_str(
+                [
+                    lit("from_partner and to_partner are both '"),
+                    col(FROM_PARTNER),
+                    lit("'"),
+                ],
+                "",
+                false,
+            ),
+        )],
         _ => vec![],
     }
+}
+
+/// The status and date rules of a delivery (SPEC §2, revised by §10: a
+/// cancelled order may carry the date it was delivered and the date it was
+/// cancelled) and its scope: promised, delivered or cancelled in the period.
+/// Without `cancelled_on` these are exactly the rules of Part I.
+fn delivery_checks(ctx: &Context) -> Vec<(Expr, Reason, Expr)> {
+    let period = ctx.period;
+    let status_is = |s: &str| col(STATUS).eq(lit(s.to_string()));
+    let has_delivered = empty(DELIVERED_ON, ctx).not();
+    let has_cancelled = empty(CANCELLED_ON, ctx).not();
+    let date = Kind::Date {
+        required: false,
+        window: Window::Any,
+    };
+    let lies_in = |name: &str| in_period(name, date, period).fill_null(lit(false));
+    let cancelled_with_both = status_is("cancelled")
+        .and(has_delivered.clone())
+        .and(has_cancelled.clone());
+    let quoted = |name: &str| [lit(format!("{name} '")), text(name, ctx), lit("'")];
+    vec![
+        (
+            status_is("delivered").and(has_delivered.clone().not()),
+            Reason::BadStatusDate,
+            lit("status is 'delivered' but delivered_on is empty"),
+        ),
+        (
+            status_is("delivered")
+                .not()
+                .and(has_delivered)
+                .and(cancelled_with_both.clone().not()),
+            Reason::BadStatusDate,
+            concat_str(
+                [
+                    lit("delivered_on is set but status is '"),
+                    col(STATUS),
+                    lit("'"),
+                ],
+                "",
+                false,
+            ),
+        ),
+        (
+            status_is("cancelled").not().and(has_cancelled.clone()),
+            Reason::BadStatusDate,
+            concat_str(
+                [
+                    lit("cancelled_on is set but status is '"),
+                    col(STATUS),
+                    lit("'"),
+                ],
+                "",
+                false,
+            ),
+        ),
+        (
+            cancelled_with_both.and(
+                col(parsed(CANCELLED_ON))
+                    .lt(col(parsed(DELIVERED_ON)))
+                    .fill_null(lit(false)),
+            ),
+            Reason::BadStatusDate,
+            concat_str(
+                quoted(CANCELLED_ON)
+                    .into_iter()
+                    .chain([lit(" is before ")])
+                    .chain(quoted(DELIVERED_ON))
+                    .collect::<Vec<_>>(),
+                "",
+                false,
+            ),
+        ),
+        (
+            lies_in(PROMISED_ON)
+                .or(lies_in(DELIVERED_ON))
+                .or(lies_in(CANCELLED_ON))
+                .not(),
+            Reason::OutOfPeriod,
+            when(has_cancelled)
+                .then(lit(format!(
+                    "neither promised_on, delivered_on nor cancelled_on lies in period {period}"
+                )))
+                .otherwise(lit(format!(
+                    "neither promised_on nor delivered_on lies in period {period}"
+                ))),
+        ),
+    ]
 }
 
 /// The step-3 check of index `j`, as a code expression.
@@ -469,7 +595,10 @@ mod tests {
         for (i, c) in table.columns.iter().enumerate() {
             columns.push(Column::new(
                 c.name.into(),
-                rows.iter().map(|r| r[i]).collect::<Vec<_>>(),
+                // Rows may stop before the optional Part II columns: absent, empty.
+                rows.iter()
+                    .map(|r| r.get(i).copied().unwrap_or(""))
+                    .collect::<Vec<_>>(),
             ));
         }
         let frame = DataFrame::new(n, columns).unwrap();

@@ -54,35 +54,84 @@ impl InputStats {
     }
 }
 
+/// What ingest does to accepted usage rows before it sums them: the channel
+/// rules of compute (handovers re-attribute a row, holds mark it), applied
+/// batch by batch so that a month of any size is never held as rows.
+pub trait UsageRules: Sync {
+    /// `rows` (partner_id, customer_id, product_code, usage_date, amount, …)
+    /// with partner_id re-attributed and a String column `hold`: the row's
+    /// hold reason, null when it is paid.
+    fn apply(&self, rows: LazyFrame) -> LazyFrame;
+}
+
+/// The accepted registry and the Part II tables that the usage rules need,
+/// read before usage.
+pub struct Registry<'a> {
+    /// Accepted partners.
+    pub partners: &'a DataFrame,
+    /// Accepted handovers (empty when the table is absent).
+    pub handovers: &'a DataFrame,
+}
+
+/// Builds the usage rules from the registry: `None` when no channel rule
+/// applies (then usage is summed exactly as in Part I).
+pub type RulesFor<'f> = &'f (dyn Fn(&Registry) -> Result<Option<Box<dyn UsageRules>>> + Sync);
+
+/// The column of a held row's reason in usage totals (null: paid).
+pub const HOLD: &str = "hold";
+/// Whether a (partner, customer) pair has a usage row that is not held.
+pub const PAID: &str = "paid";
+
 /// Accepted usage summed as compute needs it: a month of any size is held as
 /// a few rows per partner instead of one per usage record.
 #[derive(Clone)]
 pub struct UsageTotals {
-    /// partner_id, product_code, amount (fen), rows: per partner and product.
+    /// partner_id, product_code, hold, amount (fen), rows: per partner,
+    /// product and hold reason (null when paid), after handovers.
     pub by_product: DataFrame,
-    /// partner_id, customer_id: each distinct pair once.
+    /// partner_id, customer_id, paid: each distinct pair once, with whether
+    /// any of its rows is paid.
     pub customers: DataFrame,
 }
 
 impl UsageTotals {
-    /// Totals of accepted usage rows (partner_id, customer_id, product_code, amount).
-    pub fn of_rows(rows: LazyFrame) -> Result<UsageTotals> {
+    /// Totals of accepted usage rows (partner_id, customer_id, product_code,
+    /// usage_date, amount), after `rules` when there are any.
+    pub fn of_rows(rows: LazyFrame, rules: Option<&dyn UsageRules>) -> Result<UsageTotals> {
+        let Some(rules) = rules else {
+            // Part I: nothing is re-attributed or held.
+            let by_product = rows
+                .clone()
+                .group_by([col(PARTNER_ID), col(PRODUCT_CODE)])
+                .agg([
+                    crate::expr::money(col(AMOUNT)).sum(),
+                    len().cast(DataType::Int64).alias("rows"),
+                ])
+                .with_column(lit(NULL).cast(DataType::String).alias(HOLD));
+            let customers = rows
+                .select([col(PARTNER_ID), col(CUSTOMER_ID)])
+                .group_by([col(PARTNER_ID), col(CUSTOMER_ID)])
+                .agg([])
+                .with_column(lit(true).alias(PAID));
+            return UsageTotals::collect(by_product, customers);
+        };
+        let rows = rules.apply(rows);
         let by_product = rows
             .clone()
-            .group_by([col(PARTNER_ID), col(PRODUCT_CODE)])
+            .group_by([col(PARTNER_ID), col(PRODUCT_CODE), col(HOLD)])
             .agg([
                 crate::expr::money(col(AMOUNT)).sum(),
                 len().cast(DataType::Int64).alias("rows"),
             ]);
         let customers = rows
-            .select([col(PARTNER_ID), col(CUSTOMER_ID)])
             .group_by([col(PARTNER_ID), col(CUSTOMER_ID)])
-            .agg([]);
+            .agg([col(HOLD).is_null().any(true).alias(PAID)]);
         UsageTotals::collect(by_product, customers)
     }
 
-    /// Merges partial totals (of disjoint sets of rows).
-    fn merge(parts: Vec<UsageTotals>) -> Result<UsageTotals> {
+    /// Merges partial totals (of disjoint sets of rows); `held` when any row
+    /// may be held (otherwise every pair is paid and needs no flag work).
+    fn merge(parts: Vec<UsageTotals>, held: bool) -> Result<UsageTotals> {
         let err = || Error::polars("summing usage");
         let by_product = concat(
             parts
@@ -92,7 +141,7 @@ impl UsageTotals {
             UnionArgs::default(),
         )
         .map_err(err())?
-        .group_by([col(PARTNER_ID), col(PRODUCT_CODE)])
+        .group_by([col(PARTNER_ID), col(PRODUCT_CODE), col(HOLD)])
         .agg([col(AMOUNT).sum(), col("rows").sum()]);
         let customers = concat(
             parts
@@ -102,8 +151,12 @@ impl UsageTotals {
             UnionArgs::default(),
         )
         .map_err(err())?
-        .group_by([col(PARTNER_ID), col(CUSTOMER_ID)])
-        .agg([]);
+        .group_by([col(PARTNER_ID), col(CUSTOMER_ID)]);
+        let customers = if held {
+            customers.agg([col(PAID).any(true)])
+        } else {
+            customers.agg([]).with_column(lit(true).alias(PAID))
+        };
         UsageTotals::collect(by_product, customers)
     }
 
@@ -133,8 +186,15 @@ pub struct Month {
     pub usage: UsageTotals,
     /// Accepted complaints (no line or id); opened_at and first_response_at Datetime(ms), upheld Boolean.
     pub complaints: DataFrame,
-    /// Accepted deliveries (no line or id); `amount` in fen, promised_on and delivered_on Date.
+    /// Accepted deliveries (no line or id); `amount` in fen, promised_on,
+    /// delivered_on and cancelled_on Date.
     pub deliveries: DataFrame,
+    /// Accepted registrations (no line or id; empty when absent).
+    pub registrations: DataFrame,
+    /// Accepted key accounts: customer_id (empty when absent).
+    pub key_accounts: DataFrame,
+    /// Accepted handovers (no line or id; empty when absent).
+    pub handovers: DataFrame,
     /// Rejected rows: source, line, reason, detail, raw; sorted by source, line.
     pub rejects: DataFrame,
     /// Per-input counts, in table order.
@@ -158,9 +218,10 @@ impl Month {
     }
 }
 
-/// Reads and checks every input of `period`; each input's SHA-256 is in its
-/// stats, in table order.
-pub fn load(config: &Config, period: Period, policy: &Policy) -> Result<Month> {
+/// Reads and checks every input of `period`; each present input's SHA-256
+/// is in its stats, in table order. `rules` builds the usage rules once the
+/// registry and handovers are read.
+pub fn load(config: &Config, period: Period, policy: &Policy, rules: RulesFor) -> Result<Month> {
     let dir = config.period_dir(period);
     if !dir.is_dir() {
         return Err(Error::Input {
@@ -168,11 +229,18 @@ pub fn load(config: &Config, period: Period, policy: &Policy) -> Result<Month> {
             message: format!("the input folder of period {period} does not exist"),
         });
     }
-    // Locate all four first: a missing table fails before any work.
-    let files: Vec<PathBuf> = tables::ALL
+    // Locate every table first: a missing one fails before any work.
+    let files: Vec<Option<PathBuf>> = tables::ALL
         .iter()
         .map(|t| read::locate(&dir, t))
         .collect::<Result<_>>()?;
+    let file = |t: &Table| {
+        let at = tables::ALL
+            .iter()
+            .position(|x| x.name == t.name)
+            .expect("a table of ALL");
+        files[at].as_deref()
+    };
     let catalog = Series::new(
         "catalog".into(),
         policy.catalog.keys().cloned().collect::<Vec<_>>(),
@@ -185,47 +253,92 @@ pub fn load(config: &Config, period: Period, policy: &Policy) -> Result<Month> {
     };
 
     let encoding = config.encoding;
-    let partners = load_table(&tables::PARTNERS, &files[0], encoding, &ctx)?;
+    let load = |t: &'static Table, ctx: &Context| -> Result<Option<Loaded<DataFrame>>> {
+        file(t).map(|f| load_table(t, f, encoding, ctx)).transpose()
+    };
+    let partners = load(&tables::PARTNERS, &ctx)?.expect("partners are required");
     ctx.partner_ids = partners
         .accepted
         .column(PARTNER_ID)
         .map_err(Error::polars("partner ids"))?
         .as_materialized_series()
         .clone();
+    let handovers = load(&tables::HANDOVERS, &ctx)?;
+    let registrations = load(&tables::REGISTRATIONS, &ctx)?;
+    let key_accounts = load(&tables::KEY_ACCOUNTS, &ctx)?;
+    let empty_handovers = empty_table(&tables::HANDOVERS);
+    let usage_rules = rules(&Registry {
+        partners: &partners.accepted,
+        handovers: handovers.as_ref().map_or(&empty_handovers, |h| &h.accepted),
+    })?;
+    let usage_file = file(&tables::USAGE).expect("usage is required");
     let (usage, small) = rayon::join(
-        || load_usage(&files[1], encoding, &ctx),
+        || load_usage(usage_file, encoding, &ctx, usage_rules.as_deref()),
         || -> Result<(Loaded<DataFrame>, Loaded<DataFrame>)> {
             Ok((
-                load_table(&tables::COMPLAINTS, &files[2], encoding, &ctx)?,
-                load_table(&tables::DELIVERIES, &files[3], encoding, &ctx)?,
+                load(&tables::COMPLAINTS, &ctx)?.expect("complaints are required"),
+                load(&tables::DELIVERIES, &ctx)?.expect("deliveries are required"),
             ))
         },
     );
     let usage = usage?;
     let (complaints, deliveries) = small?;
-    // Table order (partners, usage, complaints, deliveries): the run_id
-    // hashes the inputs in this order.
-    let inputs = vec![
+    let mut inputs = vec![
         partners.stats,
         usage.stats,
         complaints.stats,
         deliveries.stats,
     ];
-    let rejects = concat_frames(vec![
+    let mut rejects = vec![
         partners.rejects,
         usage.rejects,
         complaints.rejects,
         deliveries.rejects,
-    ])?;
+    ];
+    // Table order: the run_id hashes the present inputs in this order.
+    let mut optional = |loaded: Option<Loaded<DataFrame>>, table: &Table| match loaded {
+        Some(l) => {
+            inputs.push(l.stats);
+            rejects.push(l.rejects);
+            l.accepted
+        }
+        None => empty_table(table),
+    };
+    let registrations = optional(registrations, &tables::REGISTRATIONS);
+    let key_accounts = optional(key_accounts, &tables::KEY_ACCOUNTS);
+    let handovers = optional(handovers, &tables::HANDOVERS);
     Ok(Month {
         period,
         partners: partners.accepted,
         usage: usage.accepted,
         complaints: complaints.accepted,
         deliveries: deliveries.accepted,
-        rejects,
+        registrations,
+        key_accounts,
+        handovers,
+        rejects: concat_frames(rejects)?,
         inputs,
     })
+}
+
+/// The accepted frame of a table that is absent: no rows, its columns typed
+/// as an accepted one's are.
+pub fn empty_table(table: &Table) -> DataFrame {
+    let columns = table
+        .columns
+        .iter()
+        .skip(usize::from(!table.keep_id))
+        .map(|c| {
+            let dtype = match c.kind {
+                Kind::Date { .. } => DataType::Date,
+                Kind::DateTime { .. } => DataType::Datetime(TimeUnit::Milliseconds, None),
+                Kind::Amount => DataType::Int64,
+                _ => DataType::String,
+            };
+            Column::new_empty(c.name.into(), &dtype)
+        })
+        .collect();
+    DataFrame::new(0, columns).expect("distinct column names")
 }
 
 fn concat_frames(frames: Vec<DataFrame>) -> Result<DataFrame> {
@@ -321,7 +434,9 @@ fn load_usage(
     file: &std::path::Path,
     encoding: crate::config::Encoding,
     ctx: &Context,
+    rules: Option<&dyn UsageRules>,
 ) -> Result<Loaded<UsageTotals>> {
+    let held = rules.is_some();
     let table = &tables::USAGE;
     let mut source = read::open(table, file, encoding)?;
     let mut hashes: Vec<u64> = Vec::new();
@@ -337,9 +452,9 @@ fn load_usage(
             .vec_hash(PlSeedableRandomStateQuality::default(), &mut batch)
             .map_err(err())?;
         hashes.extend(batch);
-        parts.push(UsageTotals::of_rows(typed.lazy())?);
+        parts.push(UsageTotals::of_rows(typed.lazy(), rules)?);
         if parts.len() >= MERGE_EVERY {
-            let merged = UsageTotals::merge(std::mem::take(&mut parts))?;
+            let merged = UsageTotals::merge(std::mem::take(&mut parts), held)?;
             parts.push(merged);
         }
         Ok(())
@@ -351,7 +466,7 @@ fn load_usage(
         .map_err(Error::polars("rejected rows"))?;
     let checked = if hashes_distinct(hashes, rows_read - rejected.height())? {
         Checked {
-            accepted: UsageTotals::merge(parts)?,
+            accepted: UsageTotals::merge(parts, held)?,
             rejected,
             rows_read,
         }
@@ -360,7 +475,7 @@ fn load_usage(
         let (batches, _) = check_rows(&source, ctx)?;
         let checked = find_duplicates(table, batches)?;
         Checked {
-            accepted: UsageTotals::of_rows(checked.accepted.lazy())?,
+            accepted: UsageTotals::of_rows(checked.accepted.lazy(), rules)?,
             rejected: checked.rejected,
             rows_read: checked.rows_read,
         }
@@ -487,7 +602,8 @@ fn find_duplicates(table: &Table, batches: Batches) -> Result<Checked<DataFrame>
             .chain(table.columns.iter().map(|c| c.name))
             .collect()
     } else {
-        table.columns.iter().skip(1).map(|c| c.name).collect()
+        let skip = usize::from(!table.keep_id);
+        table.columns.iter().skip(skip).map(|c| c.name).collect()
     };
     let passing = passing.collect().map_err(Error::polars("accepted rows"))?;
     // The common case, no id seen twice, needs no row comparison at all.

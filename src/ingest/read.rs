@@ -98,7 +98,8 @@ enum Format {
         encoding: Encoding,
         body: usize,
         fields: usize,
-        index: Vec<usize>,
+        /// Each column's field position; `None` for an absent optional column.
+        index: Vec<Option<usize>>,
         all_valid: bool,
     },
     /// Parquet: the file's (trimmed) column names and row count.
@@ -111,8 +112,9 @@ enum Format {
         date64: Vec<String>,
     },
 }
-/// Finds the table's file in `dir`: exactly one of NAME.csv and NAME.parquet.
-pub fn locate(dir: &Path, table: &Table) -> Result<PathBuf> {
+/// Finds the table's file in `dir`: exactly one of NAME.csv and NAME.parquet;
+/// `None` for an optional table with neither.
+pub fn locate(dir: &Path, table: &Table) -> Result<Option<PathBuf>> {
     let csv = dir.join(format!("{}.csv", table.name));
     let parquet = dir.join(format!("{}.parquet", table.name));
     match (csv.is_file(), parquet.is_file()) {
@@ -123,8 +125,9 @@ pub fn locate(dir: &Path, table: &Table) -> Result<PathBuf> {
                 table.name
             ),
         }),
-        (true, false) => Ok(csv),
-        (false, true) => Ok(parquet),
+        (true, false) => Ok(Some(csv)),
+        (false, true) => Ok(Some(parquet)),
+        (false, false) if table.optional => Ok(None),
         (false, false) => Err(Error::Input {
             file: csv,
             message: format!(
@@ -254,7 +257,7 @@ impl Source {
         (encoding, all_valid): (Encoding, bool),
         body: usize,
         fields: usize,
-        index: &[usize],
+        index: &[Option<usize>],
     ) -> Result<DataFrame> {
         let data = &self.bytes[body..];
         let capacity = BATCH.min(data.len() / 32 + 16);
@@ -286,9 +289,11 @@ impl Source {
             .map(Reason::code);
             pre.push(fault);
             for (builder, &at) in builders.iter_mut().zip(index) {
-                if fault.is_some() {
+                let Some(at) = at.filter(|_| fault.is_none()) else {
                     builder.append_value("");
-                } else if all_valid {
+                    continue;
+                };
+                if all_valid {
                     // The body is valid UTF-8 and fields split at ASCII bytes.
                     builder.append_value(
                         std::str::from_utf8(rec.field(at))
@@ -351,6 +356,10 @@ impl Source {
             col("__ingest_pos").alias(POS),
         ];
         for (column, &at) in self.table.columns.iter().zip(&index) {
+            let Some(at) = at else {
+                exprs.push(lit("").alias(column.name));
+                continue;
+            };
             let dtype = frame.columns()[at].dtype().clone();
             let name = names[at].as_str();
             let stored = Stored::of(&dtype, date64.iter().any(|d| d == name));
@@ -569,23 +578,23 @@ fn encoding_name(encoding: Encoding) -> &'static str {
     }
 }
 
-/// Positions of the table's columns in `header`; a missing one is exit 2.
-fn column_positions(table: &Table, header: &[String], file: &Path) -> Result<Vec<usize>> {
+/// Positions of the table's columns in `header`: `None` for an optional
+/// column the file lacks; a missing required one is exit 2.
+fn column_positions(table: &Table, header: &[String], file: &Path) -> Result<Vec<Option<usize>>> {
     table
         .columns
         .iter()
-        .map(|c| {
-            header
-                .iter()
-                .position(|h| h == c.name)
-                .ok_or_else(|| Error::Input {
-                    file: file.to_path_buf(),
-                    message: format!(
-                        "column '{}' is missing (the header has: {})",
-                        c.name,
-                        header.join(", ")
-                    ),
-                })
+        .map(|c| match header.iter().position(|h| h == c.name) {
+            Some(at) => Ok(Some(at)),
+            None if c.optional => Ok(None),
+            None => Err(Error::Input {
+                file: file.to_path_buf(),
+                message: format!(
+                    "column '{}' is missing (the header has: {})",
+                    c.name,
+                    header.join(", ")
+                ),
+            }),
         })
         .collect()
 }
@@ -607,7 +616,8 @@ fn parquet_format(table: &Table, file: &Path, bytes: &[u8]) -> Result<Format> {
     // Types are checked here so that a file of any size fails the same way.
     let mut typed = vec![];
     let mut date64 = vec![];
-    for (column, &at) in table.columns.iter().zip(&index) {
+    for (column, at) in table.columns.iter().zip(&index) {
+        let Some(at) = *at else { continue };
         let dtype = empty.columns()[at].dtype();
         let is_date64 = arrow
             .iter_values()

@@ -1,5 +1,6 @@
-//! The four input tables and their columns, as SPEC §2 lists them. The order
-//! of `columns` is the order the checks of §2.1 step 2 run in.
+//! The input tables and their columns, as SPEC §2 and §10 list them. The
+//! order of `columns` is the order the checks of §2.1 step 2 run in. The
+//! tables and columns of Part II are optional: absent, they are empty.
 
 use crate::columns::*;
 
@@ -16,12 +17,25 @@ pub enum Kind {
     ProductRef,
     /// One of a fixed, case-sensitive list.
     Enum(&'static [&'static str]),
-    /// `YYYY-MM-DD`; `in_period` adds OUT_OF_PERIOD.
-    Date { required: bool, in_period: bool },
-    /// `YYYY-MM-DD HH:MM:SS` (space or `T`); `in_period` checks its date.
-    DateTime { required: bool, in_period: bool },
+    /// One of a fixed list, or empty.
+    MaybeEnum(&'static [&'static str]),
+    /// `YYYY-MM-DD`; `window` adds OUT_OF_PERIOD.
+    Date { required: bool, window: Window },
+    /// `YYYY-MM-DD HH:MM:SS` (space or `T`); `window` checks its date.
+    DateTime { required: bool, window: Window },
     /// A yuan amount, parsed to fen.
     Amount,
+}
+
+/// Which dates a date column accepts; others are OUT_OF_PERIOD.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// Any date.
+    Any,
+    /// A date within the period.
+    Period,
+    /// A date on or before the period's end.
+    UpToEnd,
 }
 
 impl Kind {
@@ -31,6 +45,7 @@ impl Kind {
             Kind::Text { required }
             | Kind::Date { required, .. }
             | Kind::DateTime { required, .. } => required,
+            Kind::MaybeEnum(_) => false,
             _ => true,
         }
     }
@@ -43,6 +58,8 @@ pub struct Column {
     pub name: &'static str,
     /// What it holds.
     pub kind: Kind,
+    /// A Part II column a file may lack (then empty in every row).
+    pub optional: bool,
 }
 
 /// One input table.
@@ -52,6 +69,11 @@ pub struct Table {
     pub name: &'static str,
     /// Its columns in spec order.
     pub columns: &'static [Column],
+    /// A Part II table a period may lack (then empty).
+    pub optional: bool,
+    /// Whether compute needs the id of accepted rows (most tables drop it
+    /// once duplicates are settled: a 20M-row month saves about 0.5 GiB).
+    pub keep_id: bool,
 }
 
 impl Table {
@@ -62,8 +84,27 @@ impl Table {
 }
 
 const fn c(name: &'static str, kind: Kind) -> Column {
-    Column { name, kind }
+    Column {
+        name,
+        kind,
+        optional: false,
+    }
 }
+
+/// A column of Part II that a file may lack.
+const fn optional(name: &'static str, kind: Kind) -> Column {
+    Column {
+        name,
+        kind,
+        optional: true,
+    }
+}
+
+/// A date that may be empty and may be any date.
+const ANY_DATE: Kind = Kind::Date {
+    required: false,
+    window: Window::Any,
+};
 
 const REQUIRED_TEXT: Kind = Kind::Text { required: true };
 
@@ -77,6 +118,10 @@ pub const SEVERITIES: &[&str] = &["minor", "major", "critical"];
 pub const COMPLAINT_CATEGORIES: &[&str] = &["service", "billing", "quality", "fraud"];
 /// Delivery statuses.
 pub const DELIVERY_STATUSES: &[&str] = &["delivered", "pending", "cancelled"];
+/// SA kinds (SA与产品匹配).
+pub const SA_KINDS: &[&str] = crate::vocab::SaKind::NAMES;
+/// The catalog categories.
+pub const CATEGORIES: &[&str] = &crate::policy::CATEGORIES;
 
 /// The partner registry.
 pub const PARTNERS: Table = Table {
@@ -91,10 +136,15 @@ pub const PARTNERS: Table = Table {
             ADMITTED_ON,
             Kind::Date {
                 required: true,
-                in_period: false,
+                window: Window::Any,
             },
         ),
+        optional(BUSINESS_STOP_ON, ANY_DATE),
+        optional(TERMINATED_ON, ANY_DATE),
+        optional(SA_KIND, Kind::MaybeEnum(SA_KINDS)),
     ],
+    optional: false,
+    keep_id: true,
 };
 
 /// Billed usage.
@@ -109,11 +159,13 @@ pub const USAGE: Table = Table {
             USAGE_DATE,
             Kind::Date {
                 required: true,
-                in_period: true,
+                window: Window::Period,
             },
         ),
         c(AMOUNT, Kind::Amount),
     ],
+    optional: false,
+    keep_id: false,
 };
 
 /// Customer complaints.
@@ -127,20 +179,22 @@ pub const COMPLAINTS: Table = Table {
             OPENED_AT,
             Kind::DateTime {
                 required: true,
-                in_period: true,
+                window: Window::Period,
             },
         ),
         c(
             FIRST_RESPONSE_AT,
             Kind::DateTime {
                 required: false,
-                in_period: false,
+                window: Window::Any,
             },
         ),
         c(SEVERITY, Kind::Enum(SEVERITIES)),
         c(CATEGORY, Kind::Enum(COMPLAINT_CATEGORIES)),
         c(UPHELD, Kind::Enum(&["true", "false"])),
     ],
+    optional: false,
+    keep_id: false,
 };
 
 /// Orders installed and handed over.
@@ -156,20 +210,80 @@ pub const DELIVERIES: Table = Table {
             PROMISED_ON,
             Kind::Date {
                 required: true,
-                in_period: false,
+                window: Window::Any,
             },
         ),
         c(
             DELIVERED_ON,
             Kind::Date {
                 required: false,
-                in_period: false,
+                window: Window::Any,
             },
         ),
         c(STATUS, Kind::Enum(DELIVERY_STATUSES)),
+        optional(CANCELLED_ON, ANY_DATE),
     ],
+    optional: false,
+    keep_id: false,
 };
 
-/// All tables in the order the run_id hashes them and partners-first order
-/// of checking.
-pub const ALL: [&Table; 4] = [&PARTNERS, &USAGE, &COMPLAINTS, &DELIVERIES];
+/// Opportunity registrations (商机报备), all ever made.
+pub const REGISTRATIONS: Table = Table {
+    name: "registrations",
+    columns: &[
+        c(REGISTRATION_ID, Kind::Id),
+        c(PARTNER_ID, Kind::PartnerRef),
+        c(CUSTOMER_ID, REQUIRED_TEXT),
+        c(CATEGORY, Kind::Enum(CATEGORIES)),
+        c(
+            REGISTERED_ON,
+            Kind::Date {
+                required: true,
+                window: Window::UpToEnd,
+            },
+        ),
+        c(APPROVED_ON, ANY_DATE),
+    ],
+    optional: true,
+    keep_id: false,
+};
+
+/// Key accounts (重点客户): their new business needs a registration.
+pub const KEY_ACCOUNTS: Table = Table {
+    name: "key_accounts",
+    columns: &[c(CUSTOMER_ID, Kind::Id)],
+    optional: true,
+    keep_id: true,
+};
+
+/// Customer relationships handed over (销售关系交接), all ever made.
+pub const HANDOVERS: Table = Table {
+    name: "handovers",
+    columns: &[
+        c(HANDOVER_ID, Kind::Id),
+        c(CUSTOMER_ID, REQUIRED_TEXT),
+        c(FROM_PARTNER, Kind::PartnerRef),
+        c(TO_PARTNER, Kind::PartnerRef),
+        c(
+            EFFECTIVE_ON,
+            Kind::Date {
+                required: true,
+                window: Window::UpToEnd,
+            },
+        ),
+    ],
+    optional: true,
+    keep_id: true,
+};
+
+/// All tables in the order the run_id hashes them (those present) and
+/// partners-first order of checking.
+pub const ALL: [&Table; 7] = [
+    &PARTNERS,
+    &USAGE,
+    &COMPLAINTS,
+    &DELIVERIES,
+    &REGISTRATIONS,
+    &KEY_ACCOUNTS,
+    &HANDOVERS,
+];

@@ -91,6 +91,16 @@ pub fn schema(dataset: Dataset) -> &'static [(&'static str, Out)] {
             (DETAIL, Text),
             (RAW, Text),
         ],
+        Dataset::Held => &[
+            (PARTNER_ID, Text),
+            (PARTNER_TYPE, Text),
+            (PROVINCE, Text),
+            (COMPONENT, Text),
+            (CATEGORY, Text),
+            (REASON, Text),
+            (QUANTITY, Count),
+            (BASIS, Money),
+        ],
         Dataset::Adjustments => &[
             (PARTNER_ID, Text),
             (COMPONENT, Text),

@@ -7,6 +7,7 @@ mod formats;
 mod generate;
 mod golden;
 mod history;
+mod props;
 mod readback;
 mod rules;
 mod run;

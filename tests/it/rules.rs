@@ -7,9 +7,9 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use partner_settle::compute::{
-    self, Previous, Settlement, activity, adjust, kpi, ledger, score, tiers,
+    self, Previous, Settlement, activity, adjust, channel, kpi, ledger, score, tiers,
 };
-use partner_settle::ingest::{Month, UsageTotals};
+use partner_settle::ingest::{Month, UsageTotals, empty_table, tables};
 use partner_settle::period::Period;
 use partner_settle::policy::{self, Policy};
 use polars::prelude::*;
@@ -95,14 +95,24 @@ fn month(partners: &[&str], usage: &[&str], complaints: &[&str], deliveries: &[&
         partners,
     )
     .lazy()
-    .with_columns([lit(0i64).alias("line"), lit("合作伙伴").alias("name")])
+    .with_columns([
+        lit(0i64).alias("line"),
+        lit("合作伙伴").alias("name"),
+        // The Part II columns, absent from these months: empty.
+        lit(NULL).cast(DataType::Date).alias("business_stop_on"),
+        lit(NULL).cast(DataType::Date).alias("terminated_on"),
+        lit("").alias("sa_kind"),
+    ])
     .collect()
     .unwrap();
     let usage = table("partner_id,customer_id,product_code,amount:int", usage);
     Month {
         period: period(),
         partners,
-        usage: UsageTotals::of_rows(usage.lazy()).unwrap(),
+        usage: UsageTotals::of_rows(usage.lazy(), None).unwrap(),
+        registrations: empty_table(&tables::REGISTRATIONS),
+        key_accounts: empty_table(&tables::KEY_ACCOUNTS),
+        handovers: empty_table(&tables::HANDOVERS),
         complaints: table(
             "partner_id,customer_id,opened_at:time,first_response_at:time,severity,category,upheld:bool",
             complaints,
@@ -495,7 +505,17 @@ fn streak_ladder_notice_stop_new_business_stop_settlement() {
 #[test]
 fn ledger_lines_rates_and_half_up_rounding() {
     let m = month(
-        &[], // ledger::ledger reads no registry: `scored` below carries it
+        // Sales read the registry's partner types; `scored` carries the rest.
+        &[
+            "A1,SA,GD,active,2025-01-01",
+            "A2,SA,GD,active,2025-01-01",
+            "A3,SA,GD,active,2025-01-01",
+            "A4,SA,BJ,suspended,2025-01-01",
+            "I1,SI,GD,active,2025-01-01",
+            "I2,SI,GD,active,2025-01-01",
+            "I3,SI,BJ,active,2025-01-01",
+            "I4,SI,BJ,terminated,2025-01-01",
+        ],
         &[
             "A1,C1,VNET,20050",
             "A1,C2,EMAIL,3333",
@@ -540,8 +560,15 @@ fn ledger_lines_rates_and_half_up_rounding() {
         ],
     )
     .lazy()
-    .with_column(col("stop_reasons").fill_null(lit("")));
-    let out = ledger::ledger(&m, &reference(), scored).collect().unwrap();
+    .with_columns([
+        col("stop_reasons").fill_null(lit("")),
+        // Nothing is held in this month: every customer is a paid one.
+        col("customers").alias("paid_customers"),
+    ]);
+    let sales = channel::sales(&m, &reference()).unwrap();
+    let out = ledger::ledger(&m, &reference(), scored, sales)
+        .collect()
+        .unwrap();
     let got = rows_of(
         &out,
         &[

@@ -1,0 +1,441 @@
+//! The channel rules (SPEC §11–§13, §16): which business a partner may be
+//! paid for. Handovers move a customer's usage to the partner that holds the
+//! relationship on the usage date; holds mark money rows that stay in every
+//! KPI but earn nothing this month, each with the first reason that applies.
+//!
+//! Usage is never kept as rows, so its rules run batch by batch inside
+//! ingest ([`Rules`] is ingest's `UsageRules`); sales are few and are held
+//! here, on the month's deliveries.
+
+use polars::prelude::*;
+
+use crate::columns::*;
+use crate::error::{Error, Result};
+use crate::expr::one_of;
+use crate::ingest::{HOLD, Month, Registry, UsageRules};
+use crate::policy::{Earner, Policy};
+use crate::vocab::{Component, DeliveryStatus, HoldReason, PartnerType};
+
+/// Working columns, dropped before rows leave this module.
+const EARNER: &str = "__earner";
+const KEY_ACCOUNT: &str = "__key_account";
+const PROTECTED: &str = "__protected";
+const ROW: &str = "__row";
+
+/// The usage rules of one month: the handover chains and what the holds
+/// need to know of partners and products.
+pub struct Rules {
+    /// Handovers by step: step k holds each customer's k-th handover
+    /// (customer_id, from_partner, to_partner, effective_on), in the order
+    /// of (effective_on, handover_id).
+    steps: Vec<DataFrame>,
+    /// The customers that have any handover.
+    handed: Series,
+    /// partner_id, partner_type, terminated_on, business_stop_on, sa_kind.
+    partners: DataFrame,
+    /// product_code, category, __earner.
+    products: DataFrame,
+    /// SA kind → allowed categories, as the policy lists them.
+    kinds: Vec<(String, Vec<String>)>,
+}
+
+/// The partner columns the holds read.
+fn partner_info(partners: &DataFrame) -> Result<DataFrame> {
+    partners
+        .select([
+            PARTNER_ID,
+            PARTNER_TYPE,
+            TERMINATED_ON,
+            BUSINESS_STOP_ON,
+            SA_KIND,
+        ])
+        .map_err(Error::polars("partner rules"))
+}
+
+/// Each catalog product with its category and earner.
+fn product_info(policy: &Policy) -> DataFrame {
+    let (mut codes, mut categories, mut earners) = (vec![], vec![], vec![]);
+    for (product, category) in &policy.catalog {
+        codes.push(product.as_str());
+        categories.push(category.as_str());
+        earners.push(match policy.earner(product) {
+            Earner::Si => PartnerType::Si.as_str(),
+            Earner::Sa => PartnerType::Sa.as_str(),
+            Earner::Both => "both",
+        });
+    }
+    df!(PRODUCT_CODE => codes, CATEGORY => categories, EARNER => earners)
+        .expect("three equal columns")
+}
+
+impl Rules {
+    /// The rules for a month, or `None` when none can apply: no handover,
+    /// no terminated_on, no product with a single earner and no SA of a
+    /// listed kind. Usage is then summed exactly as in Part I.
+    pub fn new(registry: &Registry, policy: &Policy) -> Result<Option<Rules>> {
+        let err = || Error::polars("channel rules");
+        let partners = partner_info(registry.partners)?;
+        let terminated =
+            partners.column(TERMINATED_ON).map_err(err())?.null_count() < partners.height();
+        let kinds: Vec<(String, Vec<String>)> = policy
+            .sa_kinds
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let listed: Vec<&str> = kinds.iter().map(|(k, _)| k.as_str()).collect();
+        let kind_of_sa = partners
+            .clone()
+            .lazy()
+            .filter(
+                col(PARTNER_TYPE)
+                    .eq(lit(PartnerType::Sa.as_str()))
+                    .and(one_of(col(SA_KIND), &listed)),
+            )
+            .collect()
+            .map_err(err())?
+            .height()
+            > 0;
+        let single_earner = policy.earners.values().any(|e| *e != Earner::Both);
+        let handovers = registry.handovers;
+        if handovers.height() == 0 && !terminated && !single_earner && !kind_of_sa {
+            return Ok(None);
+        }
+        let ordered = handovers
+            .clone()
+            .lazy()
+            .sort([EFFECTIVE_ON, HANDOVER_ID], SortMultipleOptions::default())
+            .with_row_index("__i", None)
+            .with_column(
+                (col("__i") - crate::expr::window(col("__i").min(), &[col(CUSTOMER_ID)]))
+                    .cast(DataType::Int64)
+                    .alias("__step"),
+            )
+            .collect()
+            .map_err(err())?;
+        let depth = ordered
+            .column("__step")
+            .map_err(err())?
+            .as_materialized_series()
+            .max::<i64>()
+            .map_err(err())?
+            .map_or(0, |m| m + 1);
+        let steps = (0..depth)
+            .map(|k| {
+                ordered
+                    .clone()
+                    .lazy()
+                    .filter(col("__step").eq(lit(k)))
+                    .select([
+                        col(CUSTOMER_ID),
+                        col(FROM_PARTNER),
+                        col(TO_PARTNER),
+                        col(EFFECTIVE_ON),
+                    ])
+                    .collect()
+                    .map_err(err())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let handed = handovers
+            .column(CUSTOMER_ID)
+            .map_err(err())?
+            .as_materialized_series()
+            .unique()
+            .map_err(err())?;
+        Ok(Some(Rules {
+            steps,
+            handed,
+            partners,
+            products: product_info(policy),
+            kinds,
+        }))
+    }
+
+    /// §11: each row of a handed-over customer follows its handovers in
+    /// order; a step moves the row when its current partner is the step's
+    /// from_partner and the step is effective on the usage date. One join
+    /// per step with that step's handovers (a customer's k-th), never a row
+    /// loop; rows of customers without handovers are not joined at all.
+    fn reattribute(&self, rows: LazyFrame) -> LazyFrame {
+        if self.steps.is_empty() {
+            return rows;
+        }
+        let handed = crate::expr::is_in_series(col(CUSTOMER_ID), self.handed.clone());
+        let mut moved = rows.clone().filter(handed.clone());
+        for step in &self.steps {
+            moved = moved
+                .join(
+                    step.clone().lazy(),
+                    [col(CUSTOMER_ID)],
+                    [col(CUSTOMER_ID)],
+                    JoinArgs::new(JoinType::Left),
+                )
+                .with_column(
+                    when(
+                        col(FROM_PARTNER)
+                            .eq(col(PARTNER_ID))
+                            .and(col(EFFECTIVE_ON).lt_eq(col(USAGE_DATE)))
+                            .fill_null(lit(false)),
+                    )
+                    .then(col(TO_PARTNER))
+                    .otherwise(col(PARTNER_ID))
+                    .alias(PARTNER_ID),
+                )
+                .drop(cols([FROM_PARTNER, TO_PARTNER, EFFECTIVE_ON]));
+        }
+        concat([rows.filter(handed.not()), moved], UnionArgs::default()).expect("the same columns")
+    }
+}
+
+impl UsageRules for Rules {
+    fn apply(&self, rows: LazyFrame) -> LazyFrame {
+        let names = [PARTNER_ID, CUSTOMER_ID, PRODUCT_CODE, USAGE_DATE, AMOUNT];
+        with_facts(self.reattribute(rows.select(names.map(col))), self)
+            .with_column(hold(col(USAGE_DATE), false, &self.kinds).alias(HOLD))
+            .select(
+                names
+                    .map(col)
+                    .into_iter()
+                    .chain([col(HOLD)])
+                    .collect::<Vec<_>>(),
+            )
+    }
+}
+
+/// `rows` with the partner's and the product's facts the holds read.
+fn with_facts(rows: LazyFrame, rules: &Rules) -> LazyFrame {
+    rows.join(
+        rules.partners.clone().lazy(),
+        [col(PARTNER_ID)],
+        [col(PARTNER_ID)],
+        JoinArgs::new(JoinType::Left),
+    )
+    .join(
+        rules.products.clone().lazy(),
+        [col(PRODUCT_CODE)],
+        [col(PRODUCT_CODE)],
+        JoinArgs::new(JoinType::Left),
+    )
+}
+
+/// The hold reason of a money row dated `date` (§12 table, first that
+/// applies), null when it is paid. `sales` adds the reasons only sales
+/// have (business stop, key accounts), which read `__key_account` and
+/// `__protected`.
+fn hold(date: Expr, sales: bool, kinds: &[(String, Vec<String>)]) -> Expr {
+    let is_sa = col(PARTNER_TYPE).eq(lit(PartnerType::Sa.as_str()));
+    let not_allowed = kinds
+        .iter()
+        .rev()
+        .fold(lit(false), |rest, (kind, allowed)| {
+            let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+            when(col(SA_KIND).eq(lit(kind.clone())))
+                .then(one_of(col(CATEGORY), &allowed).not())
+                .otherwise(rest)
+        });
+    let mut rules = vec![(
+        date.clone().gt(col(TERMINATED_ON)),
+        HoldReason::AfterTermination,
+    )];
+    if sales {
+        rules.push((
+            date.gt_eq(col(BUSINESS_STOP_ON)),
+            HoldReason::BusinessStopped,
+        ));
+    }
+    rules.push((
+        col(EARNER)
+            .neq(lit("both"))
+            .and(col(EARNER).neq(col(PARTNER_TYPE))),
+        HoldReason::WrongPartnerType,
+    ));
+    rules.push((is_sa.and(not_allowed), HoldReason::ProductNotAuthorized));
+    if sales {
+        rules.push((
+            col(KEY_ACCOUNT).and(col(PROTECTED).not()),
+            HoldReason::UnregisteredKeyAccount,
+        ));
+    }
+    // The first rule that applies wins: fold from the last.
+    rules
+        .into_iter()
+        .rev()
+        .fold(lit(NULL).cast(DataType::String), |rest, (applies, r)| {
+            when(applies.fill_null(lit(false)))
+                .then(lit(r.as_str()))
+                .otherwise(rest)
+        })
+}
+
+/// The month's sales money rows (§12): deliveries of SA partners with
+/// status delivered and delivered_on in the period, with `category` and
+/// `hold` (null when paid).
+pub fn sales(month: &Month, policy: &Policy) -> Result<LazyFrame> {
+    let in_period = super::activity::in_period(col(DELIVERED_ON), month);
+    let partners = partner_info(&month.partners)?;
+    let rules_products = product_info(policy);
+    let delivered = month
+        .deliveries
+        .clone()
+        .lazy()
+        .filter(
+            col(STATUS)
+                .eq(lit(DeliveryStatus::Delivered.as_str()))
+                .and(in_period),
+        )
+        .join(
+            partners.lazy(),
+            [col(PARTNER_ID)],
+            [col(PARTNER_ID)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col(PARTNER_TYPE).eq(lit(PartnerType::Sa.as_str())))
+        .join(
+            rules_products.lazy(),
+            [col(PRODUCT_CODE)],
+            [col(PRODUCT_CODE)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .with_row_index(ROW, None);
+    let key_accounts = month
+        .key_accounts
+        .column(CUSTOMER_ID)
+        .map_err(Error::polars("key accounts"))?
+        .as_materialized_series()
+        .clone();
+    // A registration protects a sale of its own partner, customer and
+    // category from its approval for protection_days (签约优先: another
+    // partner's registration never takes the sale away).
+    let days = policy.protection_days.get();
+    let approved = month
+        .registrations
+        .clone()
+        .lazy()
+        .filter(col(APPROVED_ON).is_not_null())
+        .select([
+            col(PARTNER_ID),
+            col(CUSTOMER_ID),
+            col(CATEGORY),
+            col(APPROVED_ON),
+        ]);
+    let protected = delivered
+        .clone()
+        .select([
+            col(ROW),
+            col(PARTNER_ID),
+            col(CUSTOMER_ID),
+            col(CATEGORY),
+            col(DELIVERED_ON),
+        ])
+        .join(
+            approved,
+            [col(PARTNER_ID), col(CUSTOMER_ID), col(CATEGORY)],
+            [col(PARTNER_ID), col(CUSTOMER_ID), col(CATEGORY)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(
+            col(APPROVED_ON).lt_eq(col(DELIVERED_ON)).and(
+                (col(DELIVERED_ON).cast(DataType::Int32) - col(APPROVED_ON).cast(DataType::Int32))
+                    .cast(DataType::Int64)
+                    .lt(lit(days)),
+            ),
+        )
+        .group_by([col(ROW)])
+        .agg([lit(true).alias(PROTECTED)]);
+    let kinds: Vec<(String, Vec<String>)> = policy
+        .sa_kinds
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(delivered
+        .join(
+            protected,
+            [col(ROW)],
+            [col(ROW)],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            col(PROTECTED).fill_null(lit(false)),
+            crate::expr::is_in_series(col(CUSTOMER_ID), key_accounts).alias(KEY_ACCOUNT),
+        ])
+        .with_column(hold(col(DELIVERED_ON), true, &kinds).alias(HOLD))
+        .select([
+            col(PARTNER_ID),
+            col(CUSTOMER_ID),
+            col(PRODUCT_CODE),
+            col(CATEGORY),
+            col(AMOUNT),
+            col(HOLD),
+        ]))
+}
+
+/// The `held` dataset (§19): per (partner, component, category, reason) the
+/// held money rows (quantity) and their basis, sorted by those keys.
+/// `scored` supplies partner_type and province.
+pub fn held(month: &Month, policy: &Policy, sales: LazyFrame, scored: LazyFrame) -> LazyFrame {
+    let info = scored.select([col(PARTNER_ID), col(PARTNER_TYPE), col(PROVINCE)]);
+    let categories = product_info(policy)
+        .lazy()
+        .select([col(PRODUCT_CODE), col(CATEGORY)]);
+    let usage = month
+        .usage
+        .by_product
+        .clone()
+        .lazy()
+        .filter(col(HOLD).is_not_null())
+        .join(
+            categories,
+            [col(PRODUCT_CODE)],
+            [col(PRODUCT_CODE)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .group_by([col(PARTNER_ID), col(CATEGORY), col(HOLD)])
+        .agg([
+            col("rows").sum().alias(QUANTITY),
+            crate::expr::money(col(AMOUNT)).sum().alias(BASIS),
+        ])
+        .join(
+            info.clone(),
+            [col(PARTNER_ID)],
+            [col(PARTNER_ID)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .with_column(
+            when(col(PARTNER_TYPE).eq(lit(PartnerType::Si.as_str())))
+                .then(lit(Component::SiRevenueShare.as_str()))
+                .otherwise(lit(Component::SaBase.as_str()))
+                .alias(COMPONENT),
+        );
+    let sales = sales
+        .filter(col(HOLD).is_not_null())
+        .group_by([col(PARTNER_ID), col(CATEGORY), col(HOLD)])
+        .agg([
+            len().cast(DataType::Int64).alias(QUANTITY),
+            crate::expr::money(col(AMOUNT)).sum().alias(BASIS),
+        ])
+        .join(
+            info,
+            [col(PARTNER_ID)],
+            [col(PARTNER_ID)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .with_column(lit(Component::SaSales.as_str()).alias(COMPONENT));
+    let columns = [
+        col(PARTNER_ID),
+        col(PARTNER_TYPE),
+        col(PROVINCE),
+        col(COMPONENT),
+        col(CATEGORY),
+        col(HOLD).alias(REASON),
+        col(QUANTITY).cast(DataType::Int64),
+        crate::expr::money(col(BASIS)),
+    ];
+    concat(
+        [usage.select(columns.clone()), sales.select(columns)],
+        UnionArgs::default(),
+    )
+    .expect("the same columns")
+    .sort(
+        [PARTNER_ID, COMPONENT, CATEGORY, REASON],
+        SortMultipleOptions::default().with_maintain_order(true),
+    )
+}
