@@ -12,4 +12,5 @@ mod readback;
 mod rules;
 mod run;
 mod util;
+mod v2;
 mod validate;
