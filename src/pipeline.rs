@@ -137,6 +137,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
             frame: outputs::finalize(Dataset::Adjustments, &adjustments, &run_id, Some(reason))?,
         });
     }
+    let (held_rows_by_reason, held_basis_by_reason) = manifest::held_by_reason(&settlement.held)?;
     let manifest = Manifest {
         period: period.to_string(),
         run_id: run_id.clone(),
@@ -150,6 +151,8 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         outputs: vec![],
         ledger_amount_by_component: manifest::totals_by(&settlement.ledger, COMPONENT)?,
         ledger_amount_by_status: manifest::totals_by(&settlement.ledger, STATUS)?,
+        held_rows_by_reason,
+        held_basis_by_reason,
         published_at: String::new(),
     };
     let started = std::time::Instant::now();

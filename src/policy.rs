@@ -667,6 +667,72 @@ mod tests {
         );
     }
 
+    const REFERENCE_V2: &str = include_str!("../pipelines/policies/2027-01.toml");
+
+    #[test]
+    fn reference_v2_policy_holds_the_channel_values_of_section_20() {
+        let p = Policy::parse(REFERENCE_V2).unwrap();
+        assert_eq!(p.effective_from.to_string(), "2027-01");
+        assert_eq!(p.catalog["MAS_FN"], "industry_info");
+        assert_eq!(p.earner("MAS_FN"), Earner::Si);
+        assert_eq!(p.earner("MAS"), Earner::Sa);
+        assert_eq!(p.earner("VNET"), Earner::Both);
+        assert_eq!(p.protection_days.get(), 180);
+        assert_eq!(p.transition_months.get(), 3);
+        assert_eq!(
+            p.sa_kinds["customer_relationship"],
+            ["basic_access", "platform_app"]
+        );
+        assert_eq!(
+            p.sa_kinds["distribution"],
+            ["basic_access", "industry_info", "platform_app"]
+        );
+        assert_eq!(p.sa_kinds["integration"], CATEGORIES);
+        // A v1 policy has none of them: no channel rule applies.
+        let v1 = Policy::parse(REFERENCE).unwrap();
+        assert!(v1.earners.is_empty() && v1.sa_kinds.is_empty());
+        assert_eq!(
+            (v1.protection_days.get(), v1.transition_months.get()),
+            (0, 0)
+        );
+    }
+
+    fn broken_v2(from: &str, to: &str) -> String {
+        assert!(REFERENCE_V2.contains(from), "{from}");
+        Policy::parse(&REFERENCE_V2.replacen(from, to, 1)).unwrap_err()
+    }
+
+    #[test]
+    fn channel_keys_are_checked_and_named() {
+        let msg = broken_v2("MAS_FN = \"SI\"", "MAS_XX = \"SI\"");
+        assert!(
+            msg.contains("earners.MAS_XX names a product that is not in the catalog"),
+            "{msg}"
+        );
+        let msg = broken_v2("MAS = \"SA\"", "MAS = \"ISV\"");
+        assert!(msg.contains("unknown variant `ISV`"), "{msg}");
+        let msg = broken_v2(
+            "customer_relationship = [\"basic_access\", \"platform_app\"]",
+            "customer_relationship = [\"basic_access\", \"platform\"]",
+        );
+        assert!(
+            msg.contains("sa_kinds.customer_relationship lists category 'platform'"),
+            "{msg}"
+        );
+        let msg = broken_v2("integration = [", "integrator = [");
+        assert!(
+            msg.contains("sa_kinds.integrator is not an SA kind"),
+            "{msg}"
+        );
+        let msg = broken_v2("protection_days = 180", "protection_days = -1");
+        assert!(
+            msg.contains("protection_days is -1, but it must not be negative"),
+            "{msg}"
+        );
+        let msg = broken_v2("transition_months = 3", "transition_months = -3");
+        assert!(msg.contains("transition_months is -3"), "{msg}");
+    }
+
     #[test]
     fn unknown_key_is_named() {
         let msg = broken("alpha_pct = 50", "alpha_pct = 50\nalpha_percent = 50");

@@ -64,6 +64,25 @@ pub fn print_published(
             status.join(", ")
         }
     )?;
+    if !manifest.held_rows_by_reason.is_empty() {
+        let rows: u64 = manifest.held_rows_by_reason.values().sum();
+        let reasons: Vec<String> = manifest
+            .held_rows_by_reason
+            .iter()
+            .map(|(r, n)| {
+                let basis = manifest
+                    .held_basis_by_reason
+                    .get(r)
+                    .map_or("", String::as_str);
+                format!("{r} {n} ({basis})")
+            })
+            .collect();
+        writeln!(
+            out,
+            "  held, valid but not paid this month: {rows} rows: {}",
+            reasons.join(", ")
+        )?;
+    }
     writeln!(
         out,
         "  sanctions: {}, settlement stop list: {}",

@@ -88,6 +88,12 @@ pub struct Manifest {
     pub ledger_amount_by_component: BTreeMap<String, String>,
     /// Ledger amount in yuan per status.
     pub ledger_amount_by_status: BTreeMap<String, String>,
+    /// Held money rows per hold reason (SPEC §19; empty when none).
+    #[serde(default)]
+    pub held_rows_by_reason: BTreeMap<String, u64>,
+    /// Held basis in yuan per hold reason.
+    #[serde(default)]
+    pub held_basis_by_reason: BTreeMap<String, String>,
     /// When publishing finished (operator-local time).
     pub published_at: String,
 }
@@ -115,6 +121,43 @@ impl Manifest {
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })
     }
+}
+
+/// Held rows and basis (yuan) per reason, from the `held` frame.
+pub fn held_by_reason(
+    held: &DataFrame,
+) -> Result<(BTreeMap<String, u64>, BTreeMap<String, String>)> {
+    let err = || Error::polars("held totals");
+    let df = held
+        .clone()
+        .lazy()
+        .group_by([col(REASON)])
+        .agg([
+            col(QUANTITY).sum().cast(DataType::Int64),
+            crate::expr::money(col(BASIS)).sum(),
+        ])
+        .collect()
+        .map_err(err())?;
+    let reasons = df
+        .column(REASON)
+        .and_then(|c| c.str().cloned())
+        .map_err(err())?;
+    let rows = df
+        .column(QUANTITY)
+        .and_then(|c| c.i64().cloned())
+        .map_err(err())?;
+    let basis = df
+        .column(BASIS)
+        .and_then(|c| c.i128().cloned())
+        .map_err(err())?;
+    let mut by_rows = BTreeMap::new();
+    let mut by_basis = BTreeMap::new();
+    for ((r, n), b) in reasons.iter().zip(rows.iter()).zip(basis.iter()) {
+        let r = r.unwrap_or("").to_string();
+        by_rows.insert(r.clone(), n.unwrap_or(0) as u64);
+        by_basis.insert(r, yuan(b.unwrap_or(0)));
+    }
+    Ok((by_rows, by_basis))
 }
 
 /// Control totals: ledger amount in yuan per value of `key` (component or

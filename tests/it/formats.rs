@@ -44,7 +44,7 @@ fn rewrite_csvs(w: &Workdir, f: impl Fn(&str) -> Vec<u8>) {
 
 /// A UTF-8 CSV file as a frame of text columns (empty fields null), split by
 /// the project's own RFC 4180 splitter.
-fn csv_as_strings(path: &Path) -> DataFrame {
+pub fn csv_as_strings(path: &Path) -> DataFrame {
     use partner_settle::ingest::csv::{Record, Splitter};
     let bytes = std::fs::read(path).unwrap();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);

@@ -93,3 +93,148 @@ fn february_builds_on_january_as_worked_by_hand() {
     let w = published_v2("2027-02");
     check_month(&w.path().join("out"), "2027-02");
 }
+
+#[test]
+fn the_manifest_and_the_summary_count_held_business_by_reason() {
+    // From expected/2027-01/held.csv: AFTER_TERMINATION A07 200.00 + A07
+    // 250.00 + A08 150.00; BUSINESS_STOPPED A06 500.00; PRODUCT_NOT_AUTHORIZED
+    // A05 200.00 + 300.00; UNREGISTERED_KEY_ACCOUNT A04 500.00 + 2 rows
+    // 700.00 + A09 600.00; WRONG_PARTNER_TYPE A05 100.00 + A09 400.00 + S01
+    // 1000.00.
+    let w = Workdir::new();
+    w.config("utf-8", "2027-01");
+    let fixtures = repo().join("fixtures/v2");
+    w.write(
+        "policies/2027-01.toml",
+        std::fs::read(fixtures.join("policies/2027-01.toml")).unwrap(),
+    );
+    w.copy_month(&fixtures.join("periods/2027-01"), "2027-01");
+    let run = w.settle(&["run", "--period", "2027-01"]).expect(0);
+    assert!(
+        run.stdout().contains(
+            "  held, valid but not paid this month: 13 rows: AFTER_TERMINATION 3 (600.00), \
+             BUSINESS_STOPPED 1 (500.00), PRODUCT_NOT_AUTHORIZED 2 (500.00), \
+             UNREGISTERED_KEY_ACCOUNT 4 (1800.00), WRONG_PARTNER_TYPE 3 (1500.00)\n"
+        ),
+        "{}",
+        run.stdout()
+    );
+    let out = w.path().join("out");
+    let record = std::fs::read_dir(out.join("_log/period=2027-01"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            out.join("runs")
+                .join(record["run_id"].as_str().unwrap())
+                .join("manifest.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        manifest["held_rows_by_reason"],
+        serde_json::json!({"AFTER_TERMINATION": 3, "BUSINESS_STOPPED": 1,
+            "PRODUCT_NOT_AUTHORIZED": 2, "UNREGISTERED_KEY_ACCOUNT": 4, "WRONG_PARTNER_TYPE": 3})
+    );
+    assert_eq!(
+        manifest["held_basis_by_reason"],
+        serde_json::json!({"AFTER_TERMINATION": "600.00", "BUSINESS_STOPPED": "500.00",
+            "PRODUCT_NOT_AUTHORIZED": "500.00", "UNREGISTERED_KEY_ACCOUNT": "1800.00",
+            "WRONG_PARTNER_TYPE": "1500.00"})
+    );
+    // The new inputs are fingerprinted and counted like the old ones.
+    let sources: Vec<&str> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "partners",
+            "usage",
+            "complaints",
+            "deliveries",
+            "registrations",
+            "key_accounts",
+            "handovers"
+        ]
+    );
+}
+
+#[test]
+fn the_v2_months_as_parquet_settle_like_the_csv() {
+    let w = Workdir::new();
+    w.config("utf-8", "2027-01");
+    let fixtures = repo().join("fixtures/v2");
+    w.write(
+        "policies/2027-01.toml",
+        std::fs::read(fixtures.join("policies/2027-01.toml")).unwrap(),
+    );
+    std::fs::remove_file(w.path().join("policies/2026-01.toml")).unwrap();
+    for p in ["2027-01", "2027-02"] {
+        for entry in std::fs::read_dir(fixtures.join("periods").join(p)).unwrap() {
+            let path = entry.unwrap().path();
+            let mut df = crate::formats::csv_as_strings(&path);
+            let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+            let target = w.path().join(format!("inputs/{p}/{stem}.parquet"));
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            polars::prelude::ParquetWriter::new(std::fs::File::create(&target).unwrap())
+                .finish(&mut df)
+                .unwrap();
+        }
+    }
+    w.settle(&["run", "--period", "2027-02"]).expect(0);
+    let out = w.path().join("out");
+    for period in ["2027-01", "2027-02"] {
+        for dataset in ["ledger", "held", "payouts", "settlement_stop", "scores"] {
+            let (columns, want) = expected(period, dataset);
+            let df = read_parquet(&out.join(format!("{dataset}/period={period}/part-0.parquet")));
+            assert_eq!(published(&df, &columns), want, "{period} {dataset}");
+        }
+        // Rejects keep their reasons; Parquet lines count rows, not text lines.
+        let (_, want) = expected(period, "rejects");
+        let df = read_parquet(&out.join(format!("rejects/period={period}/part-0.parquet")));
+        assert_eq!(df.height(), want.len(), "{period} rejects");
+    }
+}
+
+#[test]
+fn a_broken_channel_key_stops_before_any_input_is_read() {
+    let w = Workdir::new(); // no inputs at all
+    let v2 = std::fs::read_to_string(repo().join("pipelines/policies/2027-01.toml")).unwrap();
+    w.write(
+        "policies/2027-01.toml",
+        v2.replacen("MAS_FN = \"SI\"", "MAS_FM = \"SI\"", 1),
+    );
+    let run = w.settle(&["validate", "--period", "2027-01"]).expect(2);
+    assert!(
+        run.stderr()
+            .contains("earners.MAS_FM names a product that is not in the catalog"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_present_channel_table_must_have_all_its_columns() {
+    let w = published_v2("2027-01");
+    w.write(
+        "inputs/2027-01/handovers.csv",
+        "handover_id,customer_id,from_partner,effective_on\nh1,C1,A01,2027-01-05\n",
+    );
+    let run = w.settle(&["validate", "--period", "2027-01"]).expect(2);
+    assert!(
+        run.stderr().contains("handovers.csv")
+            && run.stderr().contains("column 'to_partner' is missing"),
+        "{}",
+        run.stderr()
+    );
+}
