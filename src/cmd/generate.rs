@@ -31,6 +31,11 @@ pub struct GenerateArgs {
     /// Share of rows spoiled with a reject reason, e.g. 0.01.
     #[arg(long, value_parser = generate::parse_fraction, default_value = "0")]
     pub bad_fraction: u64,
+    /// Also write the Part II inputs: registrations, key accounts, handovers,
+    /// and the partners' and deliveries' new columns (use a v2 policy, such
+    /// as pipelines/policies/2027-01.toml, to settle them).
+    #[arg(long)]
+    pub v2: bool,
 }
 
 /// Runs `settle generate`; needs no config.
@@ -43,6 +48,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         format: args.format,
         out: args.out.clone(),
         bad_ppm: args.bad_fraction,
+        v2: args.v2,
     };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);

@@ -47,6 +47,9 @@ pub struct Spec {
     pub out: PathBuf,
     /// Share of bad rows in parts per million.
     pub bad_ppm: u64,
+    /// Also the Part II tables and columns (registrations, key accounts,
+    /// handovers; business stops, terminations, SA kinds, cancellations).
+    pub v2: bool,
 }
 
 /// Rows per chunk: one generator and one buffer each.
@@ -275,8 +278,9 @@ fn write_table(
 pub fn generate(spec: &Spec, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> Result<PathBuf> {
     let dir = spec.out.join(spec.period.to_string());
     std::fs::create_dir_all(&dir).map_err(Error::io("create folder", &dir))?;
-    for stale in ["partners", "usage", "complaints", "deliveries"]
+    for stale in tables::v2::ALL
         .iter()
+        .map(|t| t.name())
         .flat_map(|t| [format!("{t}.csv"), format!("{t}.parquet")])
     {
         let _ = std::fs::remove_file(dir.join(stale));
@@ -287,8 +291,16 @@ pub fn generate(spec: &Spec, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> Resu
         spec.usage_rows,
         spec.usage_rows / 1000,
         spec.usage_rows / 100,
+        spec.partners.div_ceil(10),
+        spec.partners.div_ceil(10),
+        spec.partners / 20,
     ];
-    for (t, table_gen) in tables::ALL.iter().enumerate() {
+    let all: &[&dyn Gen] = if spec.v2 {
+        &tables::v2::ALL
+    } else {
+        &tables::ALL
+    };
+    for (t, table_gen) in all.iter().enumerate() {
         let done = std::sync::atomic::AtomicU64::new(0);
         let total = counts[t] as u64;
         write_table(*table_gen, &ctx, spec, t, counts[t], &dir, &|n| {

@@ -140,9 +140,12 @@ pub fn typed(name: &str) -> Expr {
         "amount" => when(empty)
             .then(null(DataType::Decimal(18, 2)))
             .otherwise(c.cast(DataType::Decimal(18, 2))),
-        "usage_date" | "promised_on" | "delivered_on" | "admitted_on" => when(empty)
-            .then(null(DataType::Date))
-            .otherwise(c.str().to_date(opts("%Y-%m-%d"))),
+        "usage_date" | "promised_on" | "delivered_on" | "admitted_on" | "business_stop_on"
+        | "terminated_on" | "cancelled_on" | "registered_on" | "approved_on" | "effective_on" => {
+            when(empty)
+                .then(null(DataType::Date))
+                .otherwise(c.str().to_date(opts("%Y-%m-%d")))
+        }
         "opened_at" | "first_response_at" => {
             let dt = DataType::Datetime(TimeUnit::Microseconds, None);
             when(empty).then(null(dt)).otherwise(c.str().to_datetime(
@@ -429,6 +432,224 @@ impl Gen for Deliveries {
                 f[7] = "pending".into();
             }
             _ => f[7] = "shipped".into(),
+        }
+    }
+}
+
+/// The Part II tables and columns (`generate --v2`): the v1 row of a table
+/// with its new columns after it, and the three channel tables.
+pub mod v2 {
+    use super::*;
+
+    /// Partners with business_stop_on, terminated_on and sa_kind.
+    pub struct Partners;
+    /// Deliveries with cancelled_on.
+    pub struct Deliveries;
+    /// 商机报备: registrations of key-account customers.
+    pub struct Registrations;
+    /// 重点客户: one customer in ten partners' books.
+    pub struct KeyAccounts;
+    /// 销售关系交接: customers moved to the next partner.
+    pub struct Handovers;
+
+    /// The tables of a v2 month, in table order.
+    pub const ALL: [&dyn Gen; 7] = [
+        &Partners,
+        &super::Usage,
+        &super::Complaints,
+        &Deliveries,
+        &Registrations,
+        &KeyAccounts,
+        &Handovers,
+    ];
+
+    /// The key account of partner `p` (one partner in ten has one): its
+    /// first customer, which the usage and delivery rows also use.
+    fn key_account(out: &mut String, p: usize) {
+        let _ = write!(out, "C{:06}000", p + 1);
+    }
+
+    impl Gen for Partners {
+        fn name(&self) -> &'static str {
+            "partners"
+        }
+        fn columns(&self) -> &'static [&'static str] {
+            &[
+                "partner_id",
+                "partner_type",
+                "name",
+                "province",
+                "status",
+                "admitted_on",
+                "business_stop_on",
+                "terminated_on",
+                "sa_kind",
+            ]
+        }
+        fn row(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, idx: usize, f: &mut [String]) {
+            super::Partners.row(ctx, rng, idx, &mut f[..6]);
+            // 1% stop new business during the month.
+            if rng.next_u64().is_multiple_of(100) {
+                date(&mut f[6], ctx.day(rng));
+            }
+            // Most terminated partners say when: up to six months back,
+            // so some are inside their transition and some past it.
+            if f[4] == "terminated" && rng.next_u64() % 10 < 7 {
+                let back = (rng.next_u64() % 180) as i64;
+                date(&mut f[7], ctx.period.end() - Duration::days(back));
+            }
+            // Six SAs in ten have a kind.
+            if f[1] == "SA" && rng.next_u64() % 10 < 6 {
+                f[8].push_str(crate::vocab::SaKind::NAMES[(rng.next_u64() % 3) as usize]);
+            }
+        }
+        fn own_codes(&self) -> &'static [(&'static str, bool)] {
+            &[
+                ("BAD_ENUM", true),
+                ("BAD_DATE", false),
+                ("SA_KIND_ON_SI", true),
+            ]
+        }
+        fn spoil(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, code: &str, f: &mut [String]) {
+            match code {
+                "SA_KIND_ON_SI" => {
+                    f[1] = "SI".into();
+                    f[8] = "distribution".into();
+                }
+                other => super::Partners.spoil(ctx, rng, other, f),
+            }
+        }
+        fn spare(&self) -> usize {
+            3
+        }
+    }
+
+    impl Gen for Deliveries {
+        fn name(&self) -> &'static str {
+            "deliveries"
+        }
+        fn columns(&self) -> &'static [&'static str] {
+            &[
+                "order_id",
+                "partner_id",
+                "customer_id",
+                "product_code",
+                "amount",
+                "promised_on",
+                "delivered_on",
+                "status",
+                "cancelled_on",
+            ]
+        }
+        fn row(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, idx: usize, f: &mut [String]) {
+            super::Deliveries.row(ctx, rng, idx, &mut f[..8]);
+            // Half the cancelled orders say when (a clawback candidate later).
+            if f[7] == "cancelled" && rng.next_u64().is_multiple_of(2) {
+                date(&mut f[8], ctx.day(rng));
+            }
+        }
+        fn own_codes(&self) -> &'static [(&'static str, bool)] {
+            super::Deliveries.own_codes()
+        }
+        fn spoil(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, code: &str, f: &mut [String]) {
+            f[8].clear();
+            super::Deliveries.spoil(ctx, rng, code, &mut f[..8]);
+        }
+    }
+
+    impl Gen for KeyAccounts {
+        fn name(&self) -> &'static str {
+            "key_accounts"
+        }
+        fn columns(&self) -> &'static [&'static str] {
+            &["customer_id"]
+        }
+        fn row(&self, _: &Ctx, _: &mut Pcg64Mcg, idx: usize, f: &mut [String]) {
+            key_account(&mut f[0], idx * 10);
+        }
+        fn own_codes(&self) -> &'static [(&'static str, bool)] {
+            &[]
+        }
+        fn spoil(&self, _: &Ctx, _: &mut Pcg64Mcg, _: &str, _: &mut [String]) {}
+        fn spare(&self) -> usize {
+            0
+        }
+    }
+
+    impl Gen for Registrations {
+        fn name(&self) -> &'static str {
+            "registrations"
+        }
+        fn columns(&self) -> &'static [&'static str] {
+            &[
+                "registration_id",
+                "partner_id",
+                "customer_id",
+                "category",
+                "registered_on",
+                "approved_on",
+            ]
+        }
+        fn row(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, idx: usize, f: &mut [String]) {
+            // Key account idx (of partner 10·idx), registered by its partner
+            // for one category, up to 300 days ago: some approvals still
+            // protect this month's sales, some have lapsed.
+            let p = idx * 10;
+            let _ = write!(f[0], "R{:09}", idx + 1);
+            partner_id(&mut f[1], p);
+            key_account(&mut f[2], p);
+            f[3].push_str(crate::policy::CATEGORIES[(rng.next_u64() % 4) as usize]);
+            let registered = ctx.period.end() - Duration::days((rng.next_u64() % 300) as i64);
+            date(&mut f[4], registered);
+            if rng.next_u64() % 10 < 8 {
+                date(&mut f[5], registered + Duration::days(5));
+            }
+        }
+        fn own_codes(&self) -> &'static [(&'static str, bool)] {
+            &[("APPROVED_BEFORE_REGISTERED", true), ("BAD_ENUM", true)]
+        }
+        fn spoil(&self, _: &Ctx, _: &mut Pcg64Mcg, code: &str, f: &mut [String]) {
+            match code {
+                "APPROVED_BEFORE_REGISTERED" => f[5] = "2000-01-01".into(),
+                _ => f[3] = "consulting".into(),
+            }
+        }
+    }
+
+    impl Gen for Handovers {
+        fn name(&self) -> &'static str {
+            "handovers"
+        }
+        fn columns(&self) -> &'static [&'static str] {
+            &[
+                "handover_id",
+                "customer_id",
+                "from_partner",
+                "to_partner",
+                "effective_on",
+            ]
+        }
+        fn row(&self, ctx: &Ctx, rng: &mut Pcg64Mcg, idx: usize, f: &mut [String]) {
+            // A customer of partner p moves to p + 1 during the month (or
+            // earlier): usage on both sides of the date.
+            let p = ctx.partner(rng);
+            let _ = write!(f[0], "H{:09}", idx + 1);
+            let _ = write!(f[1], "C{:06}{:03}", p + 1, rng.next_u64() % 60);
+            partner_id(&mut f[2], p);
+            partner_id(&mut f[3], (p + 1) % ctx.partners);
+            date(
+                &mut f[4],
+                ctx.day(rng) - Duration::days((rng.next_u64() % 2 * 40) as i64),
+            );
+        }
+        fn own_codes(&self) -> &'static [(&'static str, bool)] {
+            &[("SELF_HANDOVER", true), ("UNKNOWN_PARTNER", true)]
+        }
+        fn spoil(&self, _: &Ctx, _: &mut Pcg64Mcg, code: &str, f: &mut [String]) {
+            match code {
+                "SELF_HANDOVER" => f[3] = f[2].clone(),
+                _ => f[3] = "PX00000".into(),
+            }
         }
     }
 }

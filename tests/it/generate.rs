@@ -118,3 +118,99 @@ fn generated_parquet_month_settles() {
         run.stdout()
     );
 }
+
+#[test]
+fn a_v2_month_has_the_channel_tables_and_settles_with_business_held_for_every_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, out) in [("csv", "in"), ("parquet", "inp")] {
+        settle_in(
+            dir.path(),
+            &[
+                "generate",
+                "--period",
+                "2027-01",
+                "--partners",
+                "2000",
+                "--usage-rows",
+                "200000",
+                "--format",
+                format,
+                "--out",
+                out,
+                "--v2",
+            ],
+        )
+        .expect(0);
+    }
+    let tables: BTreeSet<String> = std::fs::read_dir(dir.path().join("in/2027-01"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            "complaints.csv",
+            "deliveries.csv",
+            "handovers.csv",
+            "key_accounts.csv",
+            "partners.csv",
+            "registrations.csv",
+            "usage.csv"
+        ]
+        .map(String::from)
+        .into_iter()
+        .collect()
+    );
+    let held_by = |input: &str| {
+        std::fs::write(
+            dir.path().join(format!("{input}.toml")),
+            format!(
+                "input_root = \"{input}\"\noutput_root = \"out-{input}\"\npolicy_dir = \"{}\"\nhistory_starts = \"2027-01\"\n",
+                repo().join("pipelines/policies").display()
+            ),
+        )
+        .unwrap();
+        settle_in(
+            dir.path(),
+            &[
+                "--config",
+                &format!("{input}.toml"),
+                "run",
+                "--period",
+                "2027-01",
+            ],
+        )
+        .expect(0);
+        let held = read_parquet(
+            &dir.path()
+                .join(format!("out-{input}/held/period=2027-01/part-0.parquet")),
+        );
+        rows_of(
+            &held,
+            &[
+                "partner_id",
+                "component",
+                "category",
+                "reason",
+                "quantity",
+                "basis",
+            ],
+        )
+    };
+    let csv = held_by("in");
+    let reasons: BTreeSet<&str> = csv.iter().map(|r| r.split(' ').nth(3).unwrap()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "AFTER_TERMINATION",
+            "BUSINESS_STOPPED",
+            "PRODUCT_NOT_AUTHORIZED",
+            "UNREGISTERED_KEY_ACCOUNT",
+            "WRONG_PARTNER_TYPE"
+        ]
+        .into_iter()
+        .collect()
+    );
+    assert_eq!(held_by("inp"), csv, "typed Parquet holds the same business");
+}
