@@ -4,7 +4,9 @@
 # the same files, and write the table into docs/performance.md.
 #
 #   SIZES="2000000 20000000" (usage rows), FORMATS="csv parquet",
-#   BENCH_DIR=/tmp/settle-bench, BENCH_100M=1 adds a 100M-row Parquet month.
+#   BENCH_DIR=/tmp/settle-bench, BENCH_100M=1 adds a 100M-row Parquet month,
+#   BENCH_V2=0 leaves out the months with the channel inputs (generate --v2,
+#   settled under the v2 policy), which run for the largest size by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/settle-target}"
@@ -21,38 +23,53 @@ cargo build --release --quiet
 settle="$CARGO_TARGET_DIR/release/settle"
 mkdir -p "$BENCH_DIR"
 
-rows_md=""
+# Each case: usage rows, format, and "v1" or "v2" (the channel inputs).
+cases=()
 for size in $SIZES; do
   for format in $FORMATS; do
     [ "$size" = 100000000 ] && [ "$format" = csv ] && continue
-    root="$BENCH_DIR/$format-$size"
-        if [ ! -d "$root/$PERIOD" ]; then
-      echo "generating $size usage rows as $format"
-            "$settle" generate --period "$PERIOD" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format "$format" --out "$root"
+    cases+=("$size $format v1")
+  done
+done
+if [ "${BENCH_V2:-1}" = 1 ]; then
+  largest=$(printf '%s\n' $SIZES | grep -v 100000000 | sort -g | tail -1)
+  for format in $FORMATS; do cases+=("$largest $format v2"); done
+fi
+
+rows_md=""
+for case in "${cases[@]}"; do
+    read -r size format inputs <<< "$case"
+    if [ "$inputs" = v2 ]; then
+      period=2027-01; extra=(--v2); root="$BENCH_DIR/$format-$size-v2"
+    else
+      period=$PERIOD; extra=(); root="$BENCH_DIR/$format-$size"
+    fi
+    if [ ! -d "$root/$period" ]; then
+      echo "generating $size usage rows as $format ($inputs)"
+      "$settle" generate --period "$period" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format "$format" --out "$root" "${extra[@]}"
     fi
     cat > "$root/settle.toml" <<TOML
 input_root = "."
 output_root = "out"
 policy_dir = "$PWD/pipelines/policies"
-history_starts = "$PERIOD"
+history_starts = "$period"
 TOML
     walls=(); cpus=(); rss=()
     for i in 1 2 3; do
       rm -rf "$root/out"
-      RUST_LOG=warn /usr/bin/time -v -o "$root/time.txt" "$settle" --config "$root/settle.toml" run --period "$PERIOD" > /dev/null
+      RUST_LOG=warn /usr/bin/time -v -o "$root/time.txt" "$settle" --config "$root/settle.toml" run --period "$period" > /dev/null
       wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$root/time.txt")
       cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.2f", u+s}' "$root/time.txt")
       mem=$(awk -F': ' '/Maximum resident set size/ {printf "%.2f", $2/1048576}' "$root/time.txt")
       walls+=("$wall"); cpus+=("$cpu"); rss+=("$mem")
-      echo "  $format $size run $i: ${wall}s wall, ${cpu}s cpu, ${mem} GiB"
+      echo "  $format $size $inputs run $i: ${wall}s wall, ${cpu}s cpu, ${mem} GiB"
     done
     med() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
     w=$(med "${walls[@]}"); c=$(med "${cpus[@]}"); m=$(med "${rss[@]}")
     rps=$(awk -v n="$size" -v w="$w" 'BEGIN {printf "%.1f", n/w/1e6}')
-    read -r duck _ < <(python3 bench/duckdb_core.py "$root/$PERIOD" "$PERIOD")
+    read -r duck _ < <(python3 bench/duckdb_core.py "$root/$period" "$period")
     ratio=$(awk -v a="$w" -v b="$duck" 'BEGIN {printf "%.2f", a/b}')
-    rows_md+="| $size | $format | $w | $c | $m | $rps | $duck | $ratio |"$'\n'
-  done
+    rows_md+="| $size | $format | $inputs | $w | $c | $m | $rps | $duck | $ratio |"$'\n'
 done
 
 cpu_model=$(lscpu | awk -F': +' '/Model name/ {print $2; exit}')
@@ -61,8 +78,8 @@ cpu_model=$(lscpu | awk -F': +' '/Model name/ {print $2; exit}')
   echo "<!-- bench:start -->"
   echo "Last run: $(date -u +%Y-%m-%d), \`just bench\` (bench/run.sh), on $(nproc) cores ($cpu_model), $(free -g | awk '/Mem:/ {print $2}') GiB, $(rustc --version), settle $(grep -m1 '^version' Cargo.toml | cut -d'"' -f2)."
   echo
-  echo "| usage rows | format | wall s (median of 3) | CPU s | peak GiB | M rows/s | DuckDB core s | settle / DuckDB |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| usage rows | format | inputs | wall s (median of 3) | CPU s | peak GiB | M rows/s | DuckDB core s | settle / DuckDB |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s' "$rows_md"
 } > docs/performance.md.new
 mv docs/performance.md.new docs/performance.md

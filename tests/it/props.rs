@@ -12,13 +12,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-use arrow::array::{Array, Decimal128Array, LargeStringArray};
+use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use partner_settle::ingest::csv::{Record, Splitter};
 use proptest::prelude::*;
 
+use crate::readback::{fen as fen_column, texts, yuan_to_fen};
 use crate::util::*;
 
 /// A config for properties that run the binary: few cases, bounded shrinking,
@@ -327,22 +328,6 @@ fn read_batches(path: &Path) -> (Vec<String>, Vec<RecordBatch>) {
         .collect();
     let batches = builder.build().unwrap().map(|b| b.unwrap()).collect();
     (schema, batches)
-}
-
-fn texts(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
-    let a = batch
-        .column_by_name(name)
-        .unwrap_or_else(|| panic!("no column {name}"));
-    let a = a.as_any().downcast_ref::<LargeStringArray>().unwrap();
-    (0..a.len())
-        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
-        .collect()
-}
-
-fn fen_column(batch: &RecordBatch, name: &str) -> Vec<i128> {
-    let a = batch.column_by_name(name).unwrap();
-    let a = a.as_any().downcast_ref::<Decimal128Array>().unwrap();
-    (0..a.len()).map(|i| a.value(i)).collect()
 }
 
 /// Every row of a file as text, column by column (null as `<null>`), without
@@ -864,13 +849,6 @@ fn month() -> impl Strategy<Value = Month> {
             complaints,
             deliveries,
         })
-}
-
-fn yuan_to_fen(yuan: &str) -> i128 {
-    let neg = yuan.starts_with('-');
-    let (int, frac) = yuan.trim_start_matches('-').split_once('.').unwrap();
-    let v = int.parse::<i128>().unwrap() * 100 + frac.parse::<i128>().unwrap();
-    if neg { -v } else { v }
 }
 
 /// The manifest of the current run of `period`, found through the version log.

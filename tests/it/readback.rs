@@ -28,21 +28,26 @@ fn read(path: &Path) -> (Vec<(String, DataType)>, Vec<RecordBatch>) {
     (schema, batches)
 }
 
-fn texts(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
-    let a = batch.column_by_name(name).unwrap();
+/// A text column of a batch (null as None).
+pub fn texts(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
+    let a = batch
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
     let a = a.as_any().downcast_ref::<LargeStringArray>().unwrap();
     (0..a.len())
         .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
         .collect()
 }
 
-fn fen(batch: &RecordBatch, name: &str) -> Vec<i128> {
+/// A Decimal(18,2) column of a batch as fen.
+pub fn fen(batch: &RecordBatch, name: &str) -> Vec<i128> {
     let a = batch.column_by_name(name).unwrap();
     let a = a.as_any().downcast_ref::<Decimal128Array>().unwrap();
     (0..a.len()).map(|i| a.value(i)).collect()
 }
 
-fn yuan_to_fen(yuan: &str) -> i128 {
+/// A yuan text such as `-50.00` as fen.
+pub fn yuan_to_fen(yuan: &str) -> i128 {
     let neg = yuan.starts_with('-');
     let (int, frac) = yuan.trim_start_matches('-').split_once('.').unwrap();
     let v = int.parse::<i128>().unwrap() * 100 + frac.parse::<i128>().unwrap();
