@@ -3,6 +3,7 @@
 //! (scores, tiers, ledger; pure frame-to-frame functions) → publish (staging,
 //! atomic rename, version log). `docs/rules.md` states the rules it implements.
 
+pub mod ahp;
 pub mod cli;
 pub mod cmd;
 pub mod columns;

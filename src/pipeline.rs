@@ -164,12 +164,14 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
     })
 }
 
-/// The frame a dataset publishes from a settled month; adjustments are not
-/// in it (a rerun builds them by comparing with the published ledger).
+/// The frame a dataset publishes from a settled month: none for balances
+/// without `carry_withheld`, nor for adjustments (a rerun builds them by
+/// comparing with the published ledger).
 fn frame_of<'a>(dataset: Dataset, month: &'a Month, s: &'a Settlement) -> Option<&'a DataFrame> {
     match dataset {
         Dataset::Rejects => Some(&month.rejects),
         Dataset::Held => Some(&s.held),
+        Dataset::Balances => s.balances.as_ref(),
         Dataset::Ledger => Some(&s.ledger),
         Dataset::Payouts => Some(&s.payouts),
         Dataset::Sanctions => Some(&s.sanctions),

@@ -121,6 +121,8 @@ words! {
         Scores = "scores",
         /// Valid business that earns nothing this month, by reason.
         Held = "held",
+        /// Withheld balances carried month to month (with carry_withheld).
+        Balances = "balances",
         /// Changed ledger lines of a rerun.
         Adjustments = "adjustments",
     }
@@ -128,9 +130,10 @@ words! {
 
 impl Dataset {
     /// The datasets every published period has a file of.
-    pub const MONTHLY: [Dataset; 7] = [
+    pub const MONTHLY: [Dataset; 8] = [
         Dataset::Rejects,
         Dataset::Held,
+        Dataset::Balances,
         Dataset::Ledger,
         Dataset::Payouts,
         Dataset::Sanctions,
@@ -182,6 +185,10 @@ words! {
         SaReward = "sa_reward",
         /// Upheld complaints, deducted.
         ComplaintDeduction = "complaint_deduction",
+        /// Sales commission taken back for a cancelled sale (§15).
+        SaSalesClawback = "sa_sales_clawback",
+        /// A carried withheld balance paid out when the stop ends (§18).
+        WithheldRelease = "withheld_release",
     }
 }
 

@@ -5,3 +5,4 @@ pub mod generate;
 pub mod rerun;
 pub mod run;
 pub mod validate;
+pub mod weights;

@@ -271,17 +271,47 @@ fn hold(date: Expr, sales: bool, kinds: &[(String, Vec<String>)]) -> Expr {
 /// `hold` (null when paid).
 pub fn sales(month: &Month, policy: &Policy) -> Result<LazyFrame> {
     let in_period = super::activity::in_period(col(DELIVERED_ON), month);
+    sale_rows(
+        month,
+        policy,
+        col(STATUS)
+            .eq(lit(DeliveryStatus::Delivered.as_str()))
+            .and(in_period),
+    )
+}
+
+/// The month's clawback rows (§15): SA sales cancelled in the period that
+/// were delivered in one of the `clawback_months` months before it and
+/// would not have been held as sales on their delivered_on (judged with this
+/// month's registry, registrations and policy). Empty without clawback.
+pub fn clawbacks(month: &Month, policy: &Policy) -> Result<LazyFrame> {
+    let m = policy.clawback_months.get();
+    let cancelled_in_period = super::activity::in_period(col(CANCELLED_ON), month);
+    let mut first = month.period;
+    for _ in 0..m {
+        first = first.prev();
+    }
+    let delivered_before = col(DELIVERED_ON)
+        .gt_eq(lit(first.start()))
+        .and(col(DELIVERED_ON).lt_eq(lit(month.period.prev().end())));
+    let clawed = col(STATUS)
+        .eq(lit(DeliveryStatus::Cancelled.as_str()))
+        .and(cancelled_in_period)
+        .and(delivered_before)
+        .and(lit(m > 0));
+    Ok(sale_rows(month, policy, clawed)?.filter(col(HOLD).is_null()))
+}
+
+/// Deliveries matching `which`, of SA partners, as sales on their
+/// delivered_on: with category and the hold reason a sale would get.
+fn sale_rows(month: &Month, policy: &Policy, which: Expr) -> Result<LazyFrame> {
     let partners = partner_info(&month.partners)?;
     let rules_products = product_info(policy);
     let delivered = month
         .deliveries
         .clone()
         .lazy()
-        .filter(
-            col(STATUS)
-                .eq(lit(DeliveryStatus::Delivered.as_str()))
-                .and(in_period),
-        )
+        .filter(which.fill_null(lit(false)))
         .join(
             partners.lazy(),
             [col(PARTNER_ID)],

@@ -52,6 +52,19 @@ fn rated_line(lines: LazyFrame, component: Expr, rate: Expr) -> LazyFrame {
         .select(line_columns())
 }
 
+/// §17: the uplift of the last band whose from_yuan is at most the SI's
+/// revenue (all accepted usage of the month, held rows included).
+fn band_uplift(policy: &Policy) -> Expr {
+    policy
+        .si_revenue_bands
+        .iter()
+        .fold(lit(0i64), |below, band| {
+            when(money(col("revenue_fen")).gt_eq(lit(band.from_yuan.get()) * lit(100i64)))
+                .then(lit(band.uplift_bp.get()))
+                .otherwise(below)
+        })
+}
+
 fn join_partner(lf: LazyFrame, partners: LazyFrame) -> LazyFrame {
     lf.join(
         partners,
@@ -61,14 +74,32 @@ fn join_partner(lf: LazyFrame, partners: LazyFrame) -> LazyFrame {
     )
 }
 
+/// The rows of the month's money beyond usage, as compute prepares them.
+pub struct MoneyRows {
+    /// Sales with their holds ([`super::channel::sales`]).
+    pub sales: LazyFrame,
+    /// Clawback rows ([`super::channel::clawbacks`]).
+    pub clawbacks: LazyFrame,
+    /// partner_id, opening: the withheld balances carried in (§18; empty
+    /// without `carry_withheld`).
+    pub opening: LazyFrame,
+}
+
 /// All ledger lines of the month; `scored` is the partner frame with tier,
-/// response_kpi, paid_customers, upheld, deduction_fen and `stop_reasons`;
-/// `sales` the month's sales money rows with their holds
-/// ([`super::channel::sales`]). Held usage and sales earn nothing.
-pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame, sales: LazyFrame) -> LazyFrame {
-    let partners = scored
-        .clone()
-        .select([col(PARTNER_ID), col(PARTNER_TYPE), col(TIER)]);
+/// response_kpi, paid_customers, upheld, deduction_fen, revenue_fen and
+/// `stop_reasons`. Held usage and sales earn nothing.
+pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame, rows: MoneyRows) -> LazyFrame {
+    let MoneyRows {
+        sales,
+        clawbacks,
+        opening,
+    } = rows;
+    let partners = scored.clone().select([
+        col(PARTNER_ID),
+        col(PARTNER_TYPE),
+        col(TIER),
+        col("revenue_fen"),
+    ]);
     // Sum per product first: the catalog join then runs on a few rows per
     // partner instead of on every usage row.
     let by_category = |lf: LazyFrame| {
@@ -90,8 +121,11 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame, sales: LazyFram
         by_category(month.usage.by_product.clone().lazy().filter(paid.clone())),
         partners.clone(),
     );
-    let si_rate = lookup(col(CATEGORY), &policy.si.share_bp.entries(), 0)
+    let mut si_rate = lookup(col(CATEGORY), &policy.si.share_bp.entries(), 0)
         + lookup(col(TIER), &policy.si.tier_uplift_bp.entries(), 0);
+    if !policy.si_revenue_bands.is_empty() {
+        si_rate = si_rate + band_uplift(policy);
+    }
     let usage_lines = rated_line(
         usage,
         when(is_si.clone())
@@ -130,10 +164,47 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame, sales: LazyFram
     .agg([col(AMOUNT).sum().alias(BASIS)])
     .with_column(null_of(DataType::String).alias(CATEGORY));
     let reward_lines = rated_line(
-        join_partner(reward_basis, partners),
+        join_partner(reward_basis, partners.clone()),
         lit(Component::SaReward.as_str()),
         lookup(col(TIER), &policy.sa.reward_bp.entries(), 0),
     );
+
+    // §15: per category, the commission the cancelled sales had earned,
+    // taken back; not part of the reward basis.
+    let clawback_lines = rated_line(
+        join_partner(
+            clawbacks
+                .group_by([col(PARTNER_ID), col(CATEGORY)])
+                .agg([money(col(AMOUNT)).sum().alias(BASIS)]),
+            partners.clone(),
+        ),
+        lit(Component::SaSalesClawback.as_str()),
+        lookup(col(CATEGORY), &policy.sa.sales_bp.entries(), 0),
+    )
+    .with_column((lit(0i64) - col(AMOUNT)).alias(AMOUNT));
+
+    // §18: a carried balance is paid out when its partner is no longer
+    // stopped (a negative one is deducted).
+    let release_lines = scored
+        .clone()
+        .filter(col("stop_reasons").eq(lit("")))
+        .select([col(PARTNER_ID)])
+        .join(
+            opening,
+            [col(PARTNER_ID)],
+            [col(PARTNER_ID)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([
+            col(PARTNER_ID),
+            lit(Component::WithheldRelease.as_str()).alias(COMPONENT),
+            null_of(DataType::String).alias(CATEGORY),
+            null_of(DataType::Int64).alias(QUANTITY),
+            lit(0i64).alias(BASIS),
+            null_of(DataType::Int64).alias(RATE_BP),
+            col("opening").alias(AMOUNT),
+        ])
+        .select(line_columns());
 
     let fee = policy.sa.fee_fen_per_customer;
     let service_lines = scored
@@ -177,6 +248,8 @@ pub fn ledger(month: &Month, policy: &Policy, scored: LazyFrame, sales: LazyFram
             reward_lines,
             service_lines,
             deduction_lines,
+            clawback_lines,
+            release_lines,
         ],
         UnionArgs::default(),
     )

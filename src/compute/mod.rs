@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod adjust;
+pub mod balances;
 pub mod channel;
 pub mod kpi;
 pub mod ledger;
@@ -26,6 +27,8 @@ use crate::policy::Policy;
 
 /// A settled month, money in fen.
 pub struct Settlement {
+    /// Withheld balances per partner (SPEC §18), with `carry_withheld` only.
+    pub balances: Option<DataFrame>,
     /// One row per (partner, component, category, hold reason) with held
     /// money rows (SPEC §12, §19).
     pub held: DataFrame,
@@ -41,11 +44,14 @@ pub struct Settlement {
     pub settlement_stop: DataFrame,
 }
 
-/// The state a period carries from the previous period's published scores.
+/// The state a period carries from the previous period's published version.
 #[derive(Clone)]
 pub struct Previous {
     /// partner_id, credit_score (Int64, null when never rated), bottom_streak (Int64).
     pub state: DataFrame,
+    /// partner_id, closing (fen): the withheld balances (§18; empty when the
+    /// previous version published none).
+    pub balances: DataFrame,
 }
 
 impl Previous {
@@ -57,7 +63,22 @@ impl Previous {
             BOTTOM_STREAK => Vec::<i64>::new(),
         )
         .expect("static frame");
-        Previous { state }
+        Previous {
+            state,
+            balances: Previous::no_balances(),
+        }
+    }
+
+    /// No carried balances.
+    pub fn no_balances() -> DataFrame {
+        DataFrame::new(
+            0,
+            vec![
+                Column::new_empty(PARTNER_ID.into(), &DataType::String),
+                Column::new_empty(balances::CLOSING.into(), &crate::expr::MONEY),
+            ],
+        )
+        .expect("static frame")
     }
 }
 
@@ -81,9 +102,33 @@ pub fn settle(month: &Month, policy: &Policy, previous: &Previous) -> Result<Set
     let sales = channel::sales(month, policy)?
         .collect()
         .map_err(Error::polars("holding sales"))?;
-    let ledger = ledger::ledger(month, policy, scored.clone().lazy(), sales.clone().lazy())
+    let opening = if policy.carry_withheld {
+        balances::opening(previous.balances.clone().lazy())
+    } else {
+        balances::opening(Previous::no_balances().lazy())
+    };
+    let rows = ledger::MoneyRows {
+        sales: sales.clone().lazy(),
+        clawbacks: channel::clawbacks(month, policy)?,
+        opening: opening.clone(),
+    };
+    let ledger = ledger::ledger(month, policy, scored.clone().lazy(), rows)
         .collect()
         .map_err(Error::polars("building the ledger"))?;
+    let balances = if policy.carry_withheld {
+        Some(
+            balances::balances(
+                policy,
+                opening,
+                scored.clone().lazy(),
+                ledger.clone().lazy(),
+            )
+            .collect()
+            .map_err(Error::polars("withheld balances"))?,
+        )
+    } else {
+        None
+    };
     let held = channel::held(month, policy, sales.lazy(), scored.clone().lazy())
         .collect()
         .map_err(Error::polars("held business"))?;
@@ -100,6 +145,7 @@ pub fn settle(month: &Month, policy: &Policy, previous: &Previous) -> Result<Set
         .collect()
         .map_err(Error::polars("scores"))?;
     Ok(Settlement {
+        balances,
         held,
         scores,
         ledger,

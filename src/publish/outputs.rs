@@ -4,6 +4,7 @@
 use polars::prelude::*;
 
 use crate::columns::*;
+use crate::compute::balances::{CLOSING, FORFEITED, OPENING, RELEASED, WITHHELD};
 use crate::error::{Error, Result};
 use crate::expr::MONEY;
 use crate::vocab::Dataset;
@@ -100,6 +101,14 @@ pub fn schema(dataset: Dataset) -> &'static [(&'static str, Out)] {
             (REASON, Text),
             (QUANTITY, Count),
             (BASIS, Money),
+        ],
+        Dataset::Balances => &[
+            (PARTNER_ID, Text),
+            (OPENING, Money),
+            (WITHHELD, Money),
+            (RELEASED, Money),
+            (FORFEITED, Money),
+            (CLOSING, Money),
         ],
         Dataset::Adjustments => &[
             (PARTNER_ID, Text),

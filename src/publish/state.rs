@@ -75,7 +75,42 @@ pub fn previous_state(root: &Path, manifest: &Manifest) -> Result<Previous> {
         ])
         .collect()
         .map_err(Error::polars("reading previous scores"))?;
-    Ok(Previous { state })
+    Ok(Previous {
+        state,
+        balances: previous_balances(root, manifest)?,
+    })
+}
+
+/// The withheld balances (partner_id, closing in fen) of the published
+/// version `manifest`; none when it published no balances.
+fn previous_balances(root: &Path, manifest: &Manifest) -> Result<DataFrame> {
+    if !manifest
+        .outputs
+        .iter()
+        .any(|o| o.dataset == Dataset::Balances.as_str())
+    {
+        return Ok(Previous::no_balances());
+    }
+    let path = version_file(root, manifest, Dataset::Balances)?;
+    let df = read(&path, "reading previous balances")?;
+    let closing = df
+        .column(crate::compute::balances::CLOSING)
+        .map_err(Error::polars("previous balances"))?
+        .decimal()
+        .map_err(Error::polars("previous balances"))?
+        .physical()
+        .clone();
+    let mut out = df
+        .select([PARTNER_ID])
+        .map_err(Error::polars("previous balances"))?;
+    out.with_column(
+        closing
+            .with_name(crate::compute::balances::CLOSING.into())
+            .into_series()
+            .into(),
+    )
+    .map_err(Error::polars("previous balances"))?;
+    Ok(out)
 }
 
 /// The ledger of the published version `manifest`, amounts in fen.

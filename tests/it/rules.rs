@@ -7,7 +7,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use partner_settle::compute::{
-    self, Previous, Settlement, activity, adjust, channel, kpi, ledger, score, tiers,
+    self, Previous, Settlement, activity, adjust, balances, channel, kpi, ledger, score, tiers,
 };
 use partner_settle::ingest::{Month, UsageTotals, empty_table, tables};
 use partner_settle::period::Period;
@@ -120,7 +120,12 @@ fn month(partners: &[&str], usage: &[&str], complaints: &[&str], deliveries: &[&
         deliveries: table(
             "partner_id,customer_id,product_code,amount:int,promised_on:date,delivered_on:date,status",
             deliveries,
-        ),
+        )
+        .lazy()
+        // Part II's cancelled_on, absent from these months: empty.
+        .with_column(lit(NULL).cast(DataType::Date).alias("cancelled_on"))
+        .collect()
+        .unwrap(),
         rejects: DataFrame::empty(),
         inputs: vec![],
     }
@@ -130,6 +135,7 @@ fn month(partners: &[&str], usage: &[&str], complaints: &[&str], deliveries: &[&
 fn previous(rows: &[&str]) -> Previous {
     Previous {
         state: table("partner_id,credit_score:int,bottom_streak:int", rows),
+        balances: Previous::no_balances(),
     }
 }
 
@@ -564,9 +570,16 @@ fn ledger_lines_rates_and_half_up_rounding() {
         col("stop_reasons").fill_null(lit("")),
         // Nothing is held in this month: every customer is a paid one.
         col("customers").alias("paid_customers"),
+        // No revenue bands in the reference policy: revenue plays no part.
+        lit(0i64).alias("revenue_fen"),
     ]);
     let sales = channel::sales(&m, &reference()).unwrap();
-    let out = ledger::ledger(&m, &reference(), scored, sales)
+    let rows = ledger::MoneyRows {
+        sales,
+        clawbacks: channel::clawbacks(&m, &reference()).unwrap(),
+        opening: balances::opening(Previous::no_balances().lazy()),
+    };
+    let out = ledger::ledger(&m, &reference(), scored, rows)
         .collect()
         .unwrap();
     let got = rows_of(

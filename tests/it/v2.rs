@@ -8,19 +8,30 @@ use polars::prelude::DataFrame;
 
 use crate::util::*;
 
-/// The v2 months published up to `last`, in a workspace of their own.
-fn published_v2(last: &str) -> Workdir {
+const MONTHS: [&str; 3] = ["2027-01", "2027-02", "2027-03"];
+
+/// The v2 months and their policies, in a workspace of their own.
+fn v2_workdir() -> Workdir {
     let w = Workdir::new();
     w.config("utf-8", "2027-01");
     let fixtures = repo().join("fixtures/v2");
-    w.write(
-        "policies/2027-01.toml",
-        std::fs::read(fixtures.join("policies/2027-01.toml")).unwrap(),
-    );
     std::fs::remove_file(w.path().join("policies/2026-01.toml")).unwrap();
-    for p in ["2027-01", "2027-02"] {
+    for entry in std::fs::read_dir(fixtures.join("policies")).unwrap() {
+        let path = entry.unwrap().path();
+        w.write(
+            &format!("policies/{}", path.file_name().unwrap().to_string_lossy()),
+            std::fs::read(&path).unwrap(),
+        );
+    }
+    for p in MONTHS {
         w.copy_month(&fixtures.join("periods").join(p), p);
     }
+    w
+}
+
+/// The v2 months published up to `last`.
+fn published_v2(last: &str) -> Workdir {
+    let w = v2_workdir();
     w.settle(&["run", "--period", last]).expect(0);
     w
 }
@@ -70,6 +81,7 @@ fn check_month(out: &Path, period: &str) {
         "settlement_stop",
         "scores",
         "rejects",
+        "balances",
     ] {
         let (columns, want) = expected(period, dataset);
         let df = read_parquet(&out.join(format!("{dataset}/period={period}/part-0.parquet")));
@@ -92,6 +104,36 @@ fn january_of_the_v2_months_as_worked_by_hand() {
 fn february_builds_on_january_as_worked_by_hand() {
     let w = published_v2("2027-02");
     check_month(&w.path().join("out"), "2027-02");
+}
+
+#[test]
+fn march_with_ahp_weights_clawbacks_bands_and_balances_as_worked_by_hand() {
+    let w = published_v2("2027-03");
+    check_month(&w.path().join("out"), "2027-03");
+}
+
+#[test]
+fn a_rerun_of_january_carries_the_changed_balance_to_march_s_release() {
+    let w = published_v2("2027-03");
+    let out = w.path().join("out");
+    w.write(
+        "inputs/2027-01/usage.csv",
+        std::fs::read(repo().join("fixtures/v2/expected/rerun/corrected-usage-2027-01.csv"))
+            .unwrap(),
+    );
+    w.settle(&["rerun", "--from", "2027-01", "--reason", "usage corrected"])
+        .expect(0);
+    for period in MONTHS {
+        let (columns, want) = expected("rerun", &format!("adjustments-{period}"));
+        let run_dir = std::fs::read_dir(out.join(format!("adjustments/period={period}")))
+            .unwrap()
+            .flatten()
+            .next()
+            .unwrap()
+            .path();
+        let df = read_parquet(&run_dir.join("part-0.parquet"));
+        assert_eq!(published(&df, &columns), want, "{period} adjustments");
+    }
 }
 
 #[test]

@@ -10,7 +10,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::period::Period;
-use crate::vocab::{SaKind, Severity, Tier};
+use crate::vocab::{PartnerType, SaKind, Severity, StopReason, Tier};
+
+pub mod judgments;
+pub use judgments::{Judgment, Judgments, Resolved};
 
 /// The four catalog categories, in the order the spec lists them.
 pub const CATEGORIES: [&str; 4] = [
@@ -212,9 +215,89 @@ pub enum PoolScope {
     Province,
 }
 
-/// Scoring parameters.
+/// One value per partner type, either of which a file may leave out.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+struct ByType<T> {
+    SI: Option<T>,
+    SA: Option<T>,
+}
+
+impl<T> Default for ByType<T> {
+    fn default() -> ByType<T> {
+        ByType { SI: None, SA: None }
+    }
+}
+
+/// The `[scoring]` table as written: each type's weights, or its
+/// judgments (SPEC §14).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScoringFile {
+    pool_scope: PoolScope,
+    alpha_pct: Pct,
+    r_max_bp: Bp,
+    sla_hours: PerSeverity,
+    penalty_bp: PerSeverity,
+    #[serde(default = "ByType::default")]
+    weights: ByType<Weights>,
+    #[serde(default = "ByType::default")]
+    judgments: ByType<Judgments>,
+}
+
+/// A partner type's weights as derived from its judgments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Derived {
+    /// The type.
+    pub partner_type: PartnerType,
+    /// The judgments as written.
+    pub judgments: Judgments,
+    /// What they resolve to.
+    pub resolved: Resolved,
+}
+
+impl TryFrom<ScoringFile> for Scoring {
+    type Error = String;
+
+    fn try_from(f: ScoringFile) -> std::result::Result<Scoring, String> {
+        let mut derived = vec![];
+        let mut pick = |ty: PartnerType, w: Option<Weights>, j: Option<Judgments>| match (w, j) {
+            (Some(w), None) => Ok(w),
+            (None, Some(j)) => {
+                let resolved = j.resolve();
+                let w = resolved.weights.clone();
+                derived.push(Derived {
+                    partner_type: ty,
+                    judgments: j,
+                    resolved,
+                });
+                Ok(w)
+            }
+            (Some(_), Some(_)) => Err(format!(
+                "scoring.weights.{ty} and scoring.judgments.{ty} are both given; keep one"
+            )),
+            (None, None) => Err(format!(
+                "scoring.weights.{ty} (or scoring.judgments.{ty}) is missing"
+            )),
+        };
+        let si = pick(PartnerType::Si, f.weights.SI, f.judgments.SI)?;
+        let sa = pick(PartnerType::Sa, f.weights.SA, f.judgments.SA)?;
+        Ok(Scoring {
+            pool_scope: f.pool_scope,
+            alpha_pct: f.alpha_pct,
+            r_max_bp: f.r_max_bp,
+            sla_hours: f.sla_hours,
+            penalty_bp: f.penalty_bp,
+            weights: WeightsByType { SI: si, SA: sa },
+            derived,
+        })
+    }
+}
+
+/// Scoring parameters.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(try_from = "ScoringFile")]
 pub struct Scoring {
     /// National or per-province pools.
     pub pool_scope: PoolScope,
@@ -226,8 +309,10 @@ pub struct Scoring {
     pub sla_hours: PerSeverity,
     /// Monthly-score penalty per upheld complaint, bp.
     pub penalty_bp: PerSeverity,
-    /// KPI weights per type.
+    /// KPI weights per type (given, or derived from judgments).
     pub weights: WeightsByType,
+    /// The types whose weights come from judgments (§14).
+    pub derived: Vec<Derived>,
 }
 
 /// Tier cut-offs, integer percent.
@@ -303,6 +388,30 @@ pub struct Policy {
     /// listed may sell everything.
     #[serde(default)]
     pub sa_kinds: BTreeMap<String, Vec<String>>,
+    /// Months back a cancelled sale's commission is clawed back (§15);
+    /// absent means 0: no clawback.
+    #[serde(default)]
+    pub clawback_months: Count,
+    /// An SI's share uplift by monthly revenue (§17), ascending from 0.
+    #[serde(default)]
+    pub si_revenue_bands: Vec<Band>,
+    /// Carry withheld money as a balance (§18).
+    #[serde(default)]
+    pub carry_withheld: bool,
+    /// Stop reasons for which a carried balance is forfeited (§18).
+    #[serde(default)]
+    pub forfeit_reasons: Vec<String>,
+}
+
+/// One revenue band (阶梯分成, §17): from this monthly revenue on, an SI's
+/// share rate gains `uplift_bp`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Band {
+    /// Lower bound of the band, whole yuan.
+    pub from_yuan: Count,
+    /// Extra share rate, bp.
+    pub uplift_bp: Bp,
 }
 
 /// Who earns on a product (SPEC §16).
@@ -373,9 +482,32 @@ fn key_at(before: &str) -> Option<String> {
 impl Policy {
     /// Parses and checks one policy's text.
     pub fn parse(text: &str) -> std::result::Result<Policy, String> {
+        let policy = Policy::parse_lenient(text)?;
+        policy.check_consistency()?;
+        Ok(policy)
+    }
+
+    /// Parses and checks one policy's text, except that inconsistent
+    /// judgments are kept (for `settle weights`, which shows them).
+    pub fn parse_lenient(text: &str) -> std::result::Result<Policy, String> {
         let policy: Policy = toml::from_str(text).map_err(|e| toml_message(&e, text))?;
         policy.check()?;
         Ok(policy)
+    }
+
+    /// Fails when a type's judgments have a consistency ratio of 0.10 or
+    /// more (SPEC §14).
+    pub fn check_consistency(&self) -> std::result::Result<(), String> {
+        for d in &self.scoring.derived {
+            let cr = d.resolved.solution.cr;
+            if !d.resolved.solution.consistent() {
+                return Err(format!(
+                    "scoring.judgments.{} are inconsistent: consistency ratio {cr:.3} is not below 0.10",
+                    d.partner_type
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn check(&self) -> std::result::Result<(), String> {
@@ -419,6 +551,31 @@ impl Policy {
                         CATEGORIES.join(", ")
                     ));
                 }
+            }
+        }
+        if let Some(first) = self.si_revenue_bands.first()
+            && first.from_yuan.get() != 0
+        {
+            return Err(format!(
+                "si_revenue_bands must start at from_yuan = 0, not {}",
+                first.from_yuan.get()
+            ));
+        }
+        for pair in self.si_revenue_bands.windows(2) {
+            if pair[1].from_yuan <= pair[0].from_yuan {
+                return Err(format!(
+                    "si_revenue_bands must ascend: from_yuan {} follows {}",
+                    pair[1].from_yuan.get(),
+                    pair[0].from_yuan.get()
+                ));
+            }
+        }
+        for r in &self.forfeit_reasons {
+            if StopReason::parse(r).is_none() {
+                return Err(format!(
+                    "forfeit_reasons lists '{r}', which is not a stop reason (one of {})",
+                    StopReason::NAMES.join(", ")
+                ));
             }
         }
         let s = &self.scoring;
@@ -468,13 +625,20 @@ impl Policy {
 
 /// Reads and checks one policy file.
 pub fn load_file(file: &Path) -> Result<LoadedPolicy> {
+    load_file_with(file, Policy::parse)
+}
+
+fn load_file_with(
+    file: &Path,
+    parse: fn(&str) -> std::result::Result<Policy, String>,
+) -> Result<LoadedPolicy> {
     let err = |message: String| Error::Policy {
         file: file.to_path_buf(),
         message,
     };
     let bytes = std::fs::read(file).map_err(|e| err(format!("cannot be read: {e}")))?;
     let text = std::str::from_utf8(&bytes).map_err(|_| err("is not UTF-8 text".into()))?;
-    let policy = Policy::parse(text).map_err(err)?;
+    let policy = parse(text).map_err(err)?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     Ok(LoadedPolicy {
         file: file.to_path_buf(),
@@ -488,6 +652,19 @@ pub fn load_file(file: &Path) -> Result<LoadedPolicy> {
 /// the greatest `effective_from <= period`. Every file is checked, so a
 /// broken future policy is caught before it takes effect.
 pub fn in_force(dir: &Path, period: Period) -> Result<LoadedPolicy> {
+    in_force_with(dir, period, Policy::parse)
+}
+
+/// [`in_force`], keeping inconsistent judgments (for `settle weights`).
+pub fn in_force_lenient(dir: &Path, period: Period) -> Result<LoadedPolicy> {
+    in_force_with(dir, period, Policy::parse_lenient)
+}
+
+fn in_force_with(
+    dir: &Path,
+    period: Period,
+    parse: fn(&str) -> std::result::Result<Policy, String>,
+) -> Result<LoadedPolicy> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::Policy {
         file: dir.to_path_buf(),
         message: format!("policy folder cannot be read: {e}"),
@@ -500,7 +677,7 @@ pub fn in_force(dir: &Path, period: Period) -> Result<LoadedPolicy> {
     let mut best: Option<LoadedPolicy> = None;
     let mut seen: BTreeMap<Period, PathBuf> = BTreeMap::new();
     for file in files {
-        let loaded = load_file(&file)?;
+        let loaded = load_file_with(&file, parse)?;
         let from = loaded.policy.effective_from;
         if let Some(other) = seen.insert(from, file.clone()) {
             return Err(Error::Policy {
@@ -525,7 +702,7 @@ pub fn in_force(dir: &Path, period: Period) -> Result<LoadedPolicy> {
 mod tests {
     use super::*;
 
-    const REFERENCE: &str = include_str!("../pipelines/policies/2026-01.toml");
+    const REFERENCE: &str = include_str!("../../pipelines/policies/2026-01.toml");
 
     #[test]
     fn reference_policy_holds_the_spec_values() {
@@ -667,7 +844,7 @@ mod tests {
         );
     }
 
-    const REFERENCE_V2: &str = include_str!("../pipelines/policies/2027-01.toml");
+    const REFERENCE_V2: &str = include_str!("../../pipelines/policies/2027-01.toml");
 
     #[test]
     fn reference_v2_policy_holds_the_channel_values_of_section_20() {

@@ -1,0 +1,96 @@
+//! `settle weights [--period P]`: the KPI weights of the policy in force, and
+//! for each type whose weights come from pairwise judgments (SPEC §14) the
+//! judgments, the priority vector, λmax and the consistency ratio.
+
+use std::io::Write;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::period::Period;
+use crate::policy::{self, Weights};
+use crate::vocab::PartnerType;
+
+/// Arguments of `settle weights`.
+#[derive(Debug, clap::Args)]
+pub struct WeightsArgs {
+    /// The period whose policy to show, YYYY-MM (default: the latest policy).
+    #[arg(long)]
+    pub period: Option<Period>,
+}
+
+const KPIS: [&str; 4] = ["revenue", "delivery", "complaints", "response"];
+
+fn percents(w: &Weights) -> [i64; 4] {
+    [
+        w.revenue.get(),
+        w.delivery.get(),
+        w.complaints.get(),
+        w.response.get(),
+    ]
+}
+
+/// Runs `settle weights`: prints, then exits 2 when judgments are too
+/// inconsistent to use.
+pub fn run(config: &Config, args: &WeightsArgs) -> Result<()> {
+    let period = args
+        .period
+        .unwrap_or_else(|| Period::new(9999, 12).expect("a valid period"));
+    let loaded = policy::in_force_lenient(&config.policy_dir, period)?;
+    let p = &loaded.policy;
+    let mut out = std::io::stdout().lock();
+    let w = |e| Error::io("write", "stdout")(e);
+    writeln!(
+        out,
+        "policy {} (effective from {})",
+        loaded.file.display(),
+        p.effective_from
+    )
+    .map_err(w)?;
+    for (ty, weights) in [
+        (PartnerType::Si, &p.scoring.weights.SI),
+        (PartnerType::Sa, &p.scoring.weights.SA),
+    ] {
+        writeln!(out, "{ty}").map_err(w)?;
+        let Some(d) = p.scoring.derived.iter().find(|d| d.partner_type == ty) else {
+            let pct = percents(weights);
+            writeln!(
+                out,
+                "  weights given in the policy (percent): {}",
+                KPIS.iter()
+                    .zip(pct)
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+            .map_err(w)?;
+            continue;
+        };
+        writeln!(out, "  judgments (KPI i against KPI j):").map_err(w)?;
+        for (key, j) in d.judgments.pairs() {
+            writeln!(out, "    {key:<20} {j}").map_err(w)?;
+        }
+        let s = &d.resolved.solution;
+        let pct = percents(&d.resolved.weights);
+        writeln!(out, "  {:<12} {:>8} {:>8}", "KPI", "weight", "percent").map_err(w)?;
+        for ((k, wi), pi) in KPIS.iter().zip(&s.weights).zip(pct) {
+            writeln!(out, "  {k:<12} {wi:>8.4} {pi:>8}").map_err(w)?;
+        }
+        writeln!(
+            out,
+            "  lambda_max {:.4}, CI {:.4}, CR {:.3} ({})",
+            s.lambda_max,
+            s.ci,
+            s.cr,
+            if s.consistent() {
+                "consistent: below 0.10"
+            } else {
+                "INCONSISTENT: 0.10 or more"
+            }
+        )
+        .map_err(w)?;
+    }
+    p.check_consistency().map_err(|message| Error::Policy {
+        file: loaded.file.clone(),
+        message,
+    })
+}
