@@ -35,6 +35,8 @@ impl Solution {
 
 /// The full matrix from the upper triangle: `upper[k]` is a_ij for the k-th
 /// pair (i, j), i < j, in row order; a_ii = 1 and a_ji = 1 / a_ij.
+// Both triangles are written by (i, j) index: an iterator would hide that.
+#[allow(clippy::needless_range_loop)]
 pub fn matrix(n: usize, upper: &[f64]) -> Vec<Vec<f64>> {
     assert_eq!(upper.len(), n * (n - 1) / 2, "one judgment per pair");
     let mut a = vec![vec![1.0; n]; n];
