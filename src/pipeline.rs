@@ -153,6 +153,11 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         ledger_amount_by_status: manifest::totals_by(&settlement.ledger, STATUS)?,
         held_rows_by_reason,
         held_basis_by_reason,
+        balances_total: settlement
+            .balances
+            .as_ref()
+            .map(manifest::balance_totals)
+            .transpose()?,
         published_at: String::new(),
     };
     let started = std::time::Instant::now();

@@ -83,6 +83,18 @@ pub fn print_published(
             reasons.join(", ")
         )?;
     }
+    if let Some(b) = &manifest.balances_total {
+        let get = |k: &str| b.get(k).map_or("0.00", String::as_str);
+        writeln!(
+            out,
+            "  withheld balances: carried in {}, withheld {}, released {}, forfeited {}, carried on {}",
+            get("opening"),
+            get("withheld"),
+            get("released"),
+            get("forfeited"),
+            get("closing")
+        )?;
+    }
     writeln!(
         out,
         "  sanctions: {}, settlement stop list: {}",

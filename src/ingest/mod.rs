@@ -163,10 +163,19 @@ impl UsageTotals {
     fn collect(by_product: LazyFrame, customers: LazyFrame) -> Result<UsageTotals> {
         // Unsorted: everything computed from the totals is an integer sum or
         // a count, and every output is sorted by a unique key before writing.
+        // One column order for every part, so parts and merged parts stack.
         let by_product = by_product
+            .select([
+                col(PARTNER_ID),
+                col(PRODUCT_CODE),
+                col(HOLD),
+                col(AMOUNT),
+                col("rows"),
+            ])
             .collect()
             .map_err(Error::polars("summing usage"))?;
         let customers = customers
+            .select([col(PARTNER_ID), col(CUSTOMER_ID), col(PAID)])
             .collect()
             .map_err(Error::polars("summing usage"))?;
         Ok(UsageTotals {
@@ -775,5 +784,47 @@ impl<A: Accepted> Checked<A> {
             .map_err(err())?;
         df.select([SOURCE, LINE, REASON, DETAIL, RAW])
             .map_err(err())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(partners: &[&str], amounts: &[i64]) -> LazyFrame {
+        df!(
+            PARTNER_ID => partners,
+            CUSTOMER_ID => partners.iter().map(|p| format!("C-{p}")).collect::<Vec<_>>(),
+            PRODUCT_CODE => vec!["VNET"; partners.len()],
+            AMOUNT => amounts,
+        )
+        .unwrap()
+        .lazy()
+    }
+
+    #[test]
+    fn merged_parts_stack_with_new_parts_as_a_large_month_merges_them() {
+        // A month of many batches merges every MERGE_EVERY parts and goes on
+        // adding parts to the merged one: both must have one column order.
+        let a = UsageTotals::of_rows(rows(&["P1", "P2"], &[100, 200]), None).unwrap();
+        let b = UsageTotals::of_rows(rows(&["P1"], &[5]), None).unwrap();
+        let merged = UsageTotals::merge(vec![a, b], false).unwrap();
+        let c = UsageTotals::of_rows(rows(&["P2"], &[7]), None).unwrap();
+        let all = UsageTotals::merge(vec![merged, c], false).unwrap();
+        let sums = all
+            .by_product
+            .sort([PARTNER_ID], SortMultipleOptions::default())
+            .unwrap();
+        let amounts: Vec<Option<i128>> = sums
+            .column(AMOUNT)
+            .unwrap()
+            .i128()
+            .unwrap()
+            .iter()
+            .collect();
+        // P1: 100 + 5; P2: 200 + 7.
+        assert_eq!(amounts, [Some(105), Some(207)]);
+        assert_eq!(all.rows().unwrap(), 4);
+        assert_eq!(all.customers.height(), 2);
     }
 }

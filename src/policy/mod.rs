@@ -911,6 +911,68 @@ mod tests {
     }
 
     #[test]
+    fn the_reference_v2_policy_derives_its_weights_from_judgments() {
+        let p = Policy::parse(REFERENCE_V2).unwrap();
+        let pct = |w: &Weights| [w.revenue, w.delivery, w.complaints, w.response].map(Pct::get);
+        assert_eq!(pct(&p.scoring.weights.SI), [28, 47, 16, 9]);
+        assert_eq!(pct(&p.scoring.weights.SA), [47, 16, 26, 11]);
+        assert_eq!(p.clawback_months.get(), 3);
+        assert!(p.carry_withheld);
+        assert_eq!(p.forfeit_reasons, ["FRAUD", "TERMINATED"]);
+        let bands: Vec<(i64, i64)> = p
+            .si_revenue_bands
+            .iter()
+            .map(|b| (b.from_yuan.get(), b.uplift_bp.get()))
+            .collect();
+        assert_eq!(bands, [(0, 0), (1_000_000, 300), (5_000_000, 600)]);
+    }
+
+    #[test]
+    fn money_over_time_keys_are_checked_and_named() {
+        for bad in ["10", "0", "\"1/1\"", "\"1/10\"", "\"2/3\"", "\"x\""] {
+            let msg = broken_v2(
+                "revenue_complaints = 2",
+                &format!("revenue_complaints = {bad}"),
+            );
+            assert!(
+                msg.contains("but a judgment is an integer 1 to 9 or 1/2 to 1/9"),
+                "{bad}: {msg}"
+            );
+        }
+        let msg = broken_v2(
+            "[scoring.judgments.SA]",
+            "[scoring.weights.SA]\nrevenue = 40\ndelivery = 20\ncomplaints = 25\nresponse = 15\n\n[scoring.judgments.SA]",
+        );
+        assert!(
+            msg.contains("scoring.weights.SA and scoring.judgments.SA are both given"),
+            "{msg}"
+        );
+        let msg = broken_v2("from_yuan = 0", "from_yuan = 100");
+        assert!(
+            msg.contains("si_revenue_bands must start at from_yuan = 0"),
+            "{msg}"
+        );
+        let msg = broken_v2("from_yuan = 5000000", "from_yuan = 1000000");
+        assert!(msg.contains("si_revenue_bands must ascend"), "{msg}");
+        let msg = broken_v2("\"FRAUD\", \"TERMINATED\"", "\"FRAUD\", \"LATE\"");
+        assert!(msg.contains("forfeit_reasons lists 'LATE'"), "{msg}");
+        let msg = broken_v2("clawback_months = 3", "clawback_months = -1");
+        assert!(msg.contains("clawback_months is -1"), "{msg}");
+        // Revenue 9 times delivery, yet complaints 9 times revenue and
+        // delivery 3 times complaints: far from consistent.
+        let inconsistent = REFERENCE_V2
+            .replacen("revenue_delivery = \"1/2\"", "revenue_delivery = 9", 1)
+            .replacen("revenue_complaints = 2", "revenue_complaints = \"1/9\"", 1);
+        let msg = Policy::parse(&inconsistent).unwrap_err();
+        assert!(
+            msg.starts_with("scoring.judgments.SI are inconsistent: consistency ratio"),
+            "{msg}"
+        );
+        let lenient = Policy::parse_lenient(&inconsistent).unwrap();
+        assert!(lenient.scoring.derived[0].resolved.solution.cr >= 0.10);
+    }
+
+    #[test]
     fn unknown_key_is_named() {
         let msg = broken("alpha_pct = 50", "alpha_pct = 50\nalpha_percent = 50");
         assert!(msg.contains("unknown field `alpha_percent`"), "{msg}");

@@ -94,6 +94,10 @@ pub struct Manifest {
     /// Held basis in yuan per hold reason.
     #[serde(default)]
     pub held_basis_by_reason: BTreeMap<String, String>,
+    /// Withheld balances in yuan: opening, withheld, released, forfeited
+    /// and closing totals (SPEC §18; only with carry_withheld).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balances_total: Option<BTreeMap<String, String>>,
     /// When publishing finished (operator-local time).
     pub published_at: String,
 }
@@ -121,6 +125,20 @@ impl Manifest {
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
         })
     }
+}
+
+/// Totals in yuan of each figure of the `balances` frame.
+pub fn balance_totals(balances: &DataFrame) -> Result<BTreeMap<String, String>> {
+    use crate::compute::balances::{CLOSING, FORFEITED, OPENING, RELEASED, WITHHELD};
+    let mut out = BTreeMap::new();
+    for name in [OPENING, WITHHELD, RELEASED, FORFEITED, CLOSING] {
+        let total = balances
+            .column(name)
+            .and_then(crate::expr::money_sum)
+            .map_err(Error::polars("balance totals"))?;
+        out.insert(name.to_string(), yuan(total));
+    }
+    Ok(out)
 }
 
 /// Held rows and basis (yuan) per reason, from the `held` frame.

@@ -280,3 +280,61 @@ fn a_present_channel_table_must_have_all_its_columns() {
         run.stderr()
     );
 }
+
+#[test]
+fn march_s_summary_and_manifest_total_the_balances() {
+    // expected/2027-03/balances.csv: A10 opening 72.00, withheld -28.00,
+    // forfeited 44.00; A11 opening 31.00, released 31.00. Totals: opening
+    // 103.00, withheld -28.00, released 31.00, forfeited 44.00, closing 0.00.
+    let w = published_v2("2027-02");
+    let run = w.settle(&["run", "--period", "2027-03"]).expect(0);
+    assert!(
+        run.stdout().contains(
+            "  withheld balances: carried in 103.00, withheld -28.00, released 31.00, \
+             forfeited 44.00, carried on 0.00\n"
+        ),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn settle_weights_shows_the_ahp_and_exits_2_on_an_inconsistent_matrix() {
+    let w = v2_workdir();
+    let run = w.settle(&["weights", "--period", "2027-03"]).expect(0);
+    let out = run.stdout();
+    for needle in [
+        "revenue_delivery     1/2",
+        "  revenue        0.2772       28",
+        "  delivery       0.4673       47",
+        "  complaints     0.1601       16",
+        "  response       0.0954        9",
+        "CR 0.011 (consistent: below 0.10)",
+        "  revenue        0.4717       47",
+        "CR 0.017 (consistent: below 0.10)",
+    ] {
+        assert!(out.contains(needle), "{needle:?} in:\n{out}");
+    }
+    let policy = std::fs::read_to_string(w.path().join("policies/2027-03.toml")).unwrap();
+    w.write(
+        "policies/2027-03.toml",
+        policy
+            .replacen("revenue_delivery = \"1/2\"", "revenue_delivery = 9", 1)
+            .replacen("revenue_complaints = 2", "revenue_complaints = \"1/9\"", 1),
+    );
+    let run = w.settle(&["weights", "--period", "2027-03"]).expect(2);
+    assert!(run.stdout().contains("INCONSISTENT"), "{}", run.stdout());
+    assert!(
+        run.stderr()
+            .contains("scoring.judgments.SI are inconsistent: consistency ratio"),
+        "{}",
+        run.stderr()
+    );
+    // And a run stops before reading any input.
+    let run = w.settle(&["run", "--period", "2027-03"]).expect(2);
+    assert!(
+        run.stderr().contains("consistency ratio"),
+        "{}",
+        run.stderr()
+    );
+}
