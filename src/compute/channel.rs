@@ -22,8 +22,7 @@ const KEY_ACCOUNT: &str = "__key_account";
 const PROTECTED: &str = "__protected";
 const ROW: &str = "__row";
 
-/// The usage rules of one month: the handover chains and what the holds
-/// need to know of partners and products.
+/// The usage rules of one month: the handover chains and the usage holds.
 pub struct Rules {
     /// Handovers by step: step k holds each customer's k-th handover
     /// (customer_id, from_partner, to_partner, effective_on), in the order
@@ -31,12 +30,140 @@ pub struct Rules {
     steps: Vec<DataFrame>,
     /// The customers that have any handover.
     handed: Series,
-    /// partner_id, partner_type, terminated_on, business_stop_on, sa_kind.
-    partners: DataFrame,
-    /// product_code, category, __earner.
-    products: DataFrame,
-    /// SA kind → allowed categories, as the policy lists them.
-    kinds: Vec<(String, Vec<String>)>,
+    /// The usage holds as sets, so that a batch is tested with hash probes
+    /// instead of joined: see [`UsageHolds`].
+    usage: UsageHolds,
+}
+
+/// What the usage holds read, as sets of ids (a join would copy every row
+/// of every batch; a probe of a small set does not).
+struct UsageHolds {
+    /// Integrators' ids.
+    si: Series,
+    /// Products only SAs earn on, and only SIs.
+    sa_only: Series,
+    si_only: Series,
+    /// Per listed SA kind: its SAs' ids and the products it may not sell.
+    kinds: Vec<(Series, Series)>,
+    /// partner_id, terminated_on of partners with a termination date.
+    terminated: DataFrame,
+}
+
+impl UsageHolds {
+    fn new(
+        partners: &DataFrame,
+        policy: &Policy,
+        kinds: &[(String, Vec<String>)],
+    ) -> Result<UsageHolds> {
+        let err = || Error::polars("usage holds");
+        let ids = |filter: Expr| -> Result<Series> {
+            Ok(partners
+                .clone()
+                .lazy()
+                .filter(filter)
+                .select([col(PARTNER_ID)])
+                .collect()
+                .map_err(err())?
+                .column(PARTNER_ID)
+                .map_err(err())?
+                .as_materialized_series()
+                .clone())
+        };
+        let products = |keep: &dyn Fn(&str, &str) -> bool| {
+            let codes: Vec<&str> = policy
+                .catalog
+                .iter()
+                .filter(|(p, c)| keep(p, c))
+                .map(|(p, _)| p.as_str())
+                .collect();
+            Series::new("products".into(), codes)
+        };
+        let is_sa = col(PARTNER_TYPE).eq(lit(PartnerType::Sa.as_str()));
+        let kind_sets = kinds
+            .iter()
+            .map(|(kind, allowed)| {
+                Ok((
+                    ids(is_sa.clone().and(col(SA_KIND).eq(lit(kind.clone()))))?,
+                    products(&|_, c| !allowed.iter().any(|a| a == c)),
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(UsageHolds {
+            si: ids(col(PARTNER_TYPE).eq(lit(PartnerType::Si.as_str())))?,
+            sa_only: products(&|p, _| policy.earner(p) == Earner::Sa),
+            si_only: products(&|p, _| policy.earner(p) == Earner::Si),
+            kinds: kind_sets,
+            terminated: partners
+                .clone()
+                .lazy()
+                .filter(col(TERMINATED_ON).is_not_null())
+                .select([col(PARTNER_ID), col(TERMINATED_ON)])
+                .collect()
+                .map_err(err())?,
+        })
+    }
+
+    /// `rows` with `hold`: the §12 reasons of a usage row, in order.
+    fn apply(&self, rows: LazyFrame) -> LazyFrame {
+        use crate::expr::is_in_series;
+        let partner_in = |set: &Series| is_in_series(col(PARTNER_ID), set.clone());
+        let product_in = |set: &Series| {
+            if set.is_empty() {
+                lit(false)
+            } else {
+                is_in_series(col(PRODUCT_CODE), set.clone())
+            }
+        };
+        let wrong_type = when(partner_in(&self.si))
+            .then(product_in(&self.sa_only))
+            .otherwise(product_in(&self.si_only));
+        let not_authorized = self.kinds.iter().fold(lit(false), |any, (sas, products)| {
+            any.or(product_in(products).and(partner_in(sas)))
+        });
+        let later_reasons = when(wrong_type)
+            .then(lit(HoldReason::WrongPartnerType.as_str()))
+            .when(not_authorized)
+            .then(lit(HoldReason::ProductNotAuthorized.as_str()))
+            .otherwise(lit(NULL).cast(DataType::String));
+        if self.terminated.height() == 0 {
+            return rows.with_column(later_reasons.alias(HOLD));
+        }
+        // Only the rows of terminated partners need their date compared:
+        // they are split off and joined with the few termination dates.
+        let ended = partner_in(
+            self.terminated
+                .column(PARTNER_ID)
+                .expect("selected above")
+                .as_materialized_series(),
+        );
+        let names = [PARTNER_ID, CUSTOMER_ID, PRODUCT_CODE, USAGE_DATE, AMOUNT];
+        let theirs = rows
+            .clone()
+            .filter(ended.clone())
+            .join(
+                self.terminated.clone().lazy(),
+                [col(PARTNER_ID)],
+                [col(PARTNER_ID)],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .with_column(
+                when(col(USAGE_DATE).gt(col(TERMINATED_ON)))
+                    .then(lit(HoldReason::AfterTermination.as_str()))
+                    .otherwise(later_reasons.clone())
+                    .alias(HOLD),
+            )
+            .select(
+                names
+                    .map(col)
+                    .into_iter()
+                    .chain([col(HOLD)])
+                    .collect::<Vec<_>>(),
+            );
+        let others = rows
+            .filter(ended.not())
+            .with_column(later_reasons.alias(HOLD));
+        concat([others, theirs], UnionArgs::default()).expect("the same columns")
+    }
 }
 
 /// The partner columns the holds read.
@@ -141,12 +268,11 @@ impl Rules {
             .as_materialized_series()
             .unique()
             .map_err(err())?;
+        let usage = UsageHolds::new(&partners, policy, &kinds)?;
         Ok(Some(Rules {
             steps,
             handed,
-            partners,
-            products: product_info(policy),
-            kinds,
+            usage,
         }))
     }
 
@@ -155,68 +281,77 @@ impl Rules {
     /// from_partner and the step is effective on the usage date. One join
     /// per step with that step's handovers (a customer's k-th), never a row
     /// loop; rows of customers without handovers are not joined at all.
-    fn reattribute(&self, rows: LazyFrame) -> LazyFrame {
+    fn reattribute(&self, rows: LazyFrame) -> Result<LazyFrame> {
         if self.steps.is_empty() {
-            return rows;
+            return Ok(rows);
         }
-        let handed = crate::expr::is_in_series(col(CUSTOMER_ID), self.handed.clone());
-        let mut moved = rows.clone().filter(handed.clone());
+        let err = || Error::polars("handovers");
+        // Eager on purpose: the batch is in memory already, and a lazy plan
+        // reading it in two branches (moved and not) was 2.5 times slower
+        // on the 2M-row v2 month.
+        let rows = rows.collect().map_err(err())?;
+        let handed = rows
+            .clone()
+            .lazy()
+            .select([crate::expr::is_in_series(col(CUSTOMER_ID), self.handed.clone()).alias("m")])
+            .collect()
+            .map_err(err())?;
+        let handed = handed
+            .column("m")
+            .and_then(|c| c.bool().cloned())
+            .map_err(err())?;
+        if !handed.any() {
+            return Ok(rows.lazy());
+        }
+        // A handful of rows: eager joins and column arithmetic (a lazy
+        // query has a fixed cost that dwarfs them).
+        let mut moved = rows.filter(&handed).map_err(err())?;
         for step in &self.steps {
-            moved = moved
+            let joined = moved
                 .join(
-                    step.clone().lazy(),
-                    [col(CUSTOMER_ID)],
-                    [col(CUSTOMER_ID)],
+                    step,
+                    [CUSTOMER_ID],
+                    [CUSTOMER_ID],
                     JoinArgs::new(JoinType::Left),
+                    None,
                 )
-                .with_column(
-                    when(
-                        col(FROM_PARTNER)
-                            .eq(col(PARTNER_ID))
-                            .and(col(EFFECTIVE_ON).lt_eq(col(USAGE_DATE)))
-                            .fill_null(lit(false)),
-                    )
-                    .then(col(TO_PARTNER))
-                    .otherwise(col(PARTNER_ID))
-                    .alias(PARTNER_ID),
-                )
-                .drop(cols([FROM_PARTNER, TO_PARTNER, EFFECTIVE_ON]));
+                .map_err(err())?;
+            let series = |name: &str| -> Result<Series> {
+                Ok(joined
+                    .column(name)
+                    .map_err(err())?
+                    .as_materialized_series()
+                    .clone())
+            };
+            let partner = series(PARTNER_ID)?;
+            let applies = series(FROM_PARTNER)?.equal(&partner).map_err(err())?
+                & series(EFFECTIVE_ON)?
+                    .lt_eq(&series(USAGE_DATE)?)
+                    .map_err(err())?;
+            let applies = applies.fill_null_with_values(false).map_err(err())?;
+            let next = series(TO_PARTNER)?
+                .zip_with(&applies, &partner)
+                .map_err(err())?;
+            moved = joined
+                .drop_many([FROM_PARTNER, TO_PARTNER, EFFECTIVE_ON])
+                .with_column(next.with_name(PARTNER_ID.into()).into())
+                .map_err(err())?
+                .clone();
         }
-        concat([rows.filter(handed.not()), moved], UnionArgs::default()).expect("the same columns")
+        let mut kept = rows.filter(&!&handed).map_err(err())?;
+        kept.vstack_mut(&moved).map_err(err())?;
+        Ok(kept.lazy())
     }
 }
 
 impl UsageRules for Rules {
-    fn apply(&self, rows: LazyFrame) -> LazyFrame {
+    fn apply(&self, rows: LazyFrame) -> Result<LazyFrame> {
         let names = [PARTNER_ID, CUSTOMER_ID, PRODUCT_CODE, USAGE_DATE, AMOUNT];
-        with_facts(self.reattribute(rows.select(names.map(col))), self)
-            .with_column(hold(col(USAGE_DATE), false, &self.kinds).alias(HOLD))
-            .select(
-                names
-                    .map(col)
-                    .into_iter()
-                    .chain([col(HOLD)])
-                    .collect::<Vec<_>>(),
-            )
+        Ok(self
+            .usage
+            .apply(self.reattribute(rows.select(names.map(col)))?))
     }
 }
-
-/// `rows` with the partner's and the product's facts the holds read.
-fn with_facts(rows: LazyFrame, rules: &Rules) -> LazyFrame {
-    rows.join(
-        rules.partners.clone().lazy(),
-        [col(PARTNER_ID)],
-        [col(PARTNER_ID)],
-        JoinArgs::new(JoinType::Left),
-    )
-    .join(
-        rules.products.clone().lazy(),
-        [col(PRODUCT_CODE)],
-        [col(PRODUCT_CODE)],
-        JoinArgs::new(JoinType::Left),
-    )
-}
-
 /// The hold reason of a money row dated `date` (§12 table, first that
 /// applies), null when it is paid. `sales` adds the reasons only sales
 /// have (business stop, key accounts), which read `__key_account` and

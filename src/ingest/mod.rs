@@ -61,7 +61,7 @@ pub trait UsageRules: Sync {
     /// `rows` (partner_id, customer_id, product_code, usage_date, amount, …)
     /// with partner_id re-attributed and a String column `hold`: the row's
     /// hold reason, null when it is paid.
-    fn apply(&self, rows: LazyFrame) -> LazyFrame;
+    fn apply(&self, rows: LazyFrame) -> Result<LazyFrame>;
 }
 
 /// The accepted registry and the Part II tables that the usage rules need,
@@ -115,7 +115,12 @@ impl UsageTotals {
                 .with_column(lit(true).alias(PAID));
             return UsageTotals::collect(by_product, customers);
         };
-        let rows = rules.apply(rows);
+        // Collected once: both sums read it, and the rules' work is done once.
+        let rows = rules
+            .apply(rows)?
+            .collect()
+            .map_err(Error::polars("usage rules"))?
+            .lazy();
         let by_product = rows
             .clone()
             .group_by([col(PARTNER_ID), col(PRODUCT_CODE), col(HOLD)])
