@@ -232,10 +232,23 @@ impl Rules {
             .lazy()
             .sort([EFFECTIVE_ON, HANDOVER_ID], SortMultipleOptions::default())
             .with_row_index("__i", None)
+            // A customer's k-th handover in that order is step k: its rank
+            // among the customer's handovers (not its distance in the
+            // sorted table, which would make a step of every gap).
             .with_column(
-                (col("__i") - crate::expr::window(col("__i").min(), &[col(CUSTOMER_ID)]))
-                    .cast(DataType::Int64)
-                    .alias("__step"),
+                (crate::expr::window(
+                    col("__i").rank(
+                        RankOptions {
+                            method: RankMethod::Ordinal,
+                            descending: false,
+                        },
+                        None,
+                    ),
+                    &[col(CUSTOMER_ID)],
+                )
+                .cast(DataType::Int64)
+                    - lit(1i64))
+                .alias("__step"),
             )
             .collect()
             .map_err(err())?;
@@ -603,4 +616,51 @@ pub fn held(month: &Month, policy: &Policy, sales: LazyFrame, scored: LazyFrame)
         [PARTNER_ID, COMPONENT, CATEGORY, REASON],
         SortMultipleOptions::default().with_maintain_order(true),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_customer_s_k_th_handover_is_step_k_whatever_lies_between() {
+        let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let partners = df!(
+            PARTNER_ID => ["A", "B", "C"],
+            PARTNER_TYPE => ["SA", "SA", "SA"],
+            TERMINATED_ON => [None::<chrono::NaiveDate>, None, None],
+            BUSINESS_STOP_ON => [None::<chrono::NaiveDate>, None, None],
+            SA_KIND => ["", "", ""],
+        )
+        .unwrap();
+        // X moves three times; Y and Z once, on dates in between X's.
+        let handovers = df!(
+            HANDOVER_ID => ["h1", "h2", "h3", "h4", "h5"],
+            CUSTOMER_ID => ["X", "Y", "X", "Z", "X"],
+            FROM_PARTNER => ["A", "A", "B", "A", "C"],
+            TO_PARTNER => ["B", "B", "C", "C", "A"],
+            EFFECTIVE_ON => [
+                date("2027-01-01"),
+                date("2027-01-02"),
+                date("2027-01-03"),
+                date("2027-01-04"),
+                date("2027-01-05"),
+            ],
+        )
+        .unwrap();
+        let policy = Policy::parse(include_str!("../../pipelines/policies/2026-01.toml")).unwrap();
+        let rules = Rules::new(
+            &Registry {
+                partners: &partners,
+                handovers: &handovers,
+            },
+            &policy,
+        )
+        .unwrap()
+        .expect("handovers apply");
+        // Three steps (X's three moves), not one per row in between.
+        assert_eq!(rules.steps.len(), 3);
+        let heights: Vec<usize> = rules.steps.iter().map(DataFrame::height).collect();
+        assert_eq!(heights, [3, 1, 1]);
+    }
 }
