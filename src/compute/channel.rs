@@ -121,10 +121,10 @@ impl UsageHolds {
             any.or(product_in(products).and(partner_in(sas)))
         });
         let later_reasons = when(wrong_type)
-            .then(lit(HoldReason::WrongPartnerType.as_str()))
+            .then(lit(HoldReason::WrongPartnerType.code()))
             .when(not_authorized)
-            .then(lit(HoldReason::ProductNotAuthorized.as_str()))
-            .otherwise(lit(NULL).cast(DataType::String));
+            .then(lit(HoldReason::ProductNotAuthorized.code()))
+            .otherwise(lit(NULL).cast(DataType::UInt8));
         if self.terminated.height() == 0 {
             return rows.with_column(later_reasons.alias(HOLD));
         }
@@ -148,7 +148,7 @@ impl UsageHolds {
             )
             .with_column(
                 when(col(USAGE_DATE).gt(col(TERMINATED_ON)))
-                    .then(lit(HoldReason::AfterTermination.as_str()))
+                    .then(lit(HoldReason::AfterTermination.code()))
                     .otherwise(later_reasons.clone())
                     .alias(HOLD),
             )
@@ -546,6 +546,18 @@ fn sale_rows(month: &Month, policy: &Policy, which: Expr) -> Result<LazyFrame> {
         ]))
 }
 
+/// The name of a usage hold code (see `HoldReason::code`).
+fn hold_name(code: Expr) -> Expr {
+    HoldReason::ALL
+        .iter()
+        .rev()
+        .fold(lit(NULL).cast(DataType::String), |rest, r| {
+            when(code.clone().eq(lit(r.code())))
+                .then(lit(r.as_str()))
+                .otherwise(rest)
+        })
+}
+
 /// The `held` dataset (§19): per (partner, component, category, reason) the
 /// held money rows (quantity) and their basis, sorted by those keys.
 /// `scored` supplies partner_type and province.
@@ -566,6 +578,7 @@ pub fn held(month: &Month, policy: &Policy, sales: LazyFrame, scored: LazyFrame)
             [col(PRODUCT_CODE)],
             JoinArgs::new(JoinType::Inner),
         )
+        .with_column(hold_name(col(HOLD)).alias(HOLD))
         .group_by([col(PARTNER_ID), col(CATEGORY), col(HOLD)])
         .agg([
             col("rows").sum().alias(QUANTITY),

@@ -59,8 +59,8 @@ impl InputStats {
 /// batch by batch so that a month of any size is never held as rows.
 pub trait UsageRules: Sync {
     /// `rows` (partner_id, customer_id, product_code, usage_date, amount, …)
-    /// with partner_id re-attributed and a String column `hold`: the row's
-    /// hold reason, null when it is paid.
+    /// with partner_id re-attributed and a UInt8 column `hold`: the code of
+    /// the row's hold reason (`HoldReason::code`), null when it is paid.
     fn apply(&self, rows: LazyFrame) -> Result<LazyFrame>;
 }
 
@@ -87,7 +87,7 @@ pub const PAID: &str = "paid";
 #[derive(Clone)]
 pub struct UsageTotals {
     /// partner_id, product_code, hold, amount (fen), rows: per partner,
-    /// product and hold reason (null when paid), after handovers.
+    /// product and hold reason code (null when paid), after handovers.
     pub by_product: DataFrame,
     /// partner_id, customer_id, paid: each distinct pair once, with whether
     /// any of its rows is paid.
@@ -107,7 +107,7 @@ impl UsageTotals {
                     crate::expr::money(col(AMOUNT)).sum(),
                     len().cast(DataType::Int64).alias("rows"),
                 ])
-                .with_column(lit(NULL).cast(DataType::String).alias(HOLD));
+                .with_column(lit(NULL).cast(DataType::UInt8).alias(HOLD));
             let customers = rows
                 .select([col(PARTNER_ID), col(CUSTOMER_ID)])
                 .group_by([col(PARTNER_ID), col(CUSTOMER_ID)])
