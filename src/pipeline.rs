@@ -133,7 +133,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         .map_err(Error::polars("adjustments"))?;
         files.push(Staged {
             dataset: Dataset::Adjustments,
-            rel: layout::adjustments_rel(period, &run_id),
+            rel: adjustments_rel(root, period, &run_id)?,
             frame: outputs::finalize(Dataset::Adjustments, &adjustments, &run_id, Some(reason))?,
         });
     }
@@ -167,6 +167,21 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         manifest: Box::new(manifest),
         settlement: Box::new(settlement),
     })
+}
+
+/// Where this run's adjustments go: `run=R`, or `run=R-vN` when an earlier
+/// version of the period already had run_id R (A, B, then A again).
+fn adjustments_rel(
+    root: &std::path::Path,
+    period: Period,
+    run_id: &str,
+) -> Result<std::path::PathBuf> {
+    let versions = publish::log::versions(root, period)?;
+    if versions.iter().any(|c| c.run_id == run_id) {
+        let next = versions.last().map_or(1, |c| c.version + 1);
+        return Ok(layout::adjustments_rel_again(period, run_id, next));
+    }
+    Ok(layout::adjustments_rel(period, run_id))
 }
 
 /// The frame a dataset publishes from a settled month: none for balances

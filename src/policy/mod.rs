@@ -553,6 +553,24 @@ impl Policy {
                 }
             }
         }
+        // Upper bounds keep period and money arithmetic far from overflow.
+        for (key, value, max) in [
+            ("clawback_months", self.clawback_months.get(), 1200),
+            ("transition_months", self.transition_months.get(), 1200),
+            ("protection_days", self.protection_days.get(), 36_500),
+        ] {
+            if value > max {
+                return Err(format!("{key} is {value}, but it must be at most {max}"));
+            }
+        }
+        for band in &self.si_revenue_bands {
+            if band.from_yuan.get() >= 10_000_000_000_000_000 {
+                return Err(format!(
+                    "si_revenue_bands has from_yuan = {}, beyond any Decimal(18,2) revenue",
+                    band.from_yuan.get()
+                ));
+            }
+        }
         if let Some(first) = self.si_revenue_bands.first()
             && first.from_yuan.get() != 0
         {
@@ -958,6 +976,11 @@ mod tests {
         assert!(msg.contains("forfeit_reasons lists 'LATE'"), "{msg}");
         let msg = broken_v2("clawback_months = 3", "clawback_months = -1");
         assert!(msg.contains("clawback_months is -1"), "{msg}");
+        let msg = broken_v2("clawback_months = 3", "clawback_months = 10000000");
+        assert!(
+            msg.contains("clawback_months is 10000000, but it must be at most 1200"),
+            "{msg}"
+        );
         // Revenue 9 times delivery, yet complaints 9 times revenue and
         // delivery 3 times complaints: far from consistent.
         let inconsistent = REFERENCE_V2

@@ -28,6 +28,27 @@ pub fn sync_dir(_dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Creates `dir` and any missing parents, syncing the folder each new one
+/// was made in, so that a power cut cannot lose a new folder's name.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    let mut missing = vec![];
+    let mut at = Some(dir);
+    while let Some(d) = at {
+        if d.as_os_str().is_empty() || d.exists() {
+            break;
+        }
+        missing.push(d);
+        at = d.parent();
+    }
+    std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
+    for d in missing.iter().rev() {
+        if let Some(parent) = d.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(parent)?;
+        }
+    }
+    Ok(())
+}
+
 /// Syncs each distinct folder once.
 pub fn sync_dirs<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
@@ -67,7 +88,7 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<bool> {
 fn synced_temp(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     use std::io::Write;
     let dir = folder_of(path);
-    std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
+    create_dir(dir)?;
     let mut tmp =
         tempfile::NamedTempFile::new_in(dir).map_err(Error::io("create temp file in", dir))?;
     tmp.write_all(bytes)
@@ -80,7 +101,7 @@ fn synced_temp(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
 /// rename, so `dest` is never missing or partial).
 pub fn link_into_place(src: &Path, dest: &Path) -> Result<()> {
     let dir = folder_of(dest);
-    std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
+    create_dir(dir)?;
     let tmp = tempfile::Builder::new()
         .prefix(".link-")
         .make_in(dir, |p| std::fs::hard_link(src, p))

@@ -20,6 +20,13 @@ pub fn adjustments_rel(period: Period, run_id: &str) -> PathBuf {
         .join("part-0.parquet")
 }
 
+/// The adjustments of a republished run_id that an earlier version of the
+/// period already had (A, then B, then A again): `run=R-vN`, N its version
+/// in the log, so the earlier version's adjustments stay as they were.
+pub fn adjustments_rel_again(period: Period, run_id: &str, version: u64) -> PathBuf {
+    adjustments_rel(period, &format!("{run_id}-v{version}"))
+}
+
 /// `runs/<run_id>/`.
 pub fn run_dir(root: &Path, run_id: &str) -> PathBuf {
     root.join("runs").join(run_id)

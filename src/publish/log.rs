@@ -100,6 +100,37 @@ pub fn commit(root: &Path, period: Period, run_id: &str) -> Result<Commit> {
     Ok(record)
 }
 
+/// The manifest of one committed version. A run_id published again later
+/// (A, B, A) rewrites `runs/<run_id>/manifest.json`; the earlier version's
+/// manifest was kept as `manifest.v<N>.json` first.
+pub fn manifest_of(root: &Path, commit: &Commit) -> Result<Manifest> {
+    let dir = layout::run_dir(root, &commit.run_id);
+    let kept = dir.join(format!("manifest.v{}.json", commit.version));
+    if kept.is_file() {
+        return Manifest::read(&kept);
+    }
+    Manifest::read(&dir.join("manifest.json"))
+}
+
+/// Keeps the manifest of the latest committed version with `run_id` under
+/// its version number before a republish of the same run_id rewrites it.
+pub fn keep_manifest(root: &Path, period: Period, run_id: &str) -> Result<()> {
+    let Some(last) = versions(root, period)?
+        .into_iter()
+        .rev()
+        .find(|c| c.run_id == run_id)
+    else {
+        return Ok(());
+    };
+    let dir = layout::run_dir(root, run_id);
+    let kept = dir.join(format!("manifest.v{}.json", last.version));
+    if !kept.exists() {
+        durable::link_into_place(&dir.join("manifest.json"), &kept)?;
+        durable::sync_dir(&dir)?;
+    }
+    Ok(())
+}
+
 /// The manifest of the version of `period` currently published, if any.
 pub fn current(root: &Path, period: Period) -> Result<Option<Manifest>> {
     match head(root, period)? {

@@ -109,7 +109,7 @@ pub fn publish(root: &Path, files: Vec<Staged>, mut manifest: Manifest) -> Resul
     for f in &files {
         let kept = version_dir.join(&f.rel);
         let dir = durable::folder_of(&kept);
-        std::fs::create_dir_all(dir).map_err(Error::io("create folder", dir))?;
+        durable::create_dir(dir)?;
         std::fs::rename(staging.join(&f.rel), &kept).map_err(Error::io("keep", &kept))?;
         touched.push(dir.to_path_buf());
     }
@@ -124,6 +124,7 @@ pub fn publish(root: &Path, files: Vec<Staged>, mut manifest: Manifest) -> Resul
     }
     durable::sync_dirs(touched.iter().map(PathBuf::as_path))?;
     // 4. The manifest, then the record that makes this version current.
+    log::keep_manifest(root, period, &run_id)?;
     manifest.outputs = outputs;
     manifest.published_at = published_at();
     manifest.write(&layout::manifest_path(root, &run_id))?;
@@ -162,17 +163,26 @@ fn roll_back(root: &Path, intent: &Intent) -> Result<()> {
         return Ok(()); // committed: only the cleanup was cut short
     }
     let current = match versions.last() {
-        Some(c) => Some(Manifest::read(&layout::manifest_path(root, &c.run_id))?),
+        Some(c) => Some(log::manifest_of(root, c)?),
         None => None,
     };
+    // Every committed version's outputs: a path the current version does
+    // not list may still be an earlier version's (its adjustments).
+    let mut committed = vec![];
+    for c in &versions {
+        committed.push(log::manifest_of(root, c)?);
+    }
     tracing::warn!(period = %intent.period, run_id = %intent.run_id, "undoing a publish that did not finish");
     let mut touched = vec![];
     for rel in &intent.files {
         let live = root.join(rel);
+        let lists = |m: &&Manifest| m.outputs.iter().any(|o| &o.path == rel);
         let keep = current
-            .as_ref()
-            .filter(|m| m.outputs.iter().any(|o| &o.path == rel))
-            .map(|m| layout::run_dir(root, &m.run_id).join(rel));
+            .iter()
+            .find(lists)
+            .or_else(|| committed.iter().rev().find(lists))
+            .map(|m| layout::run_dir(root, &m.run_id).join(rel))
+            .filter(|kept| kept.is_file());
         match keep {
             Some(src) => durable::link_into_place(&src, &live)?,
             None if live.exists() => {
@@ -220,9 +230,15 @@ fn migrate_v1(root: &Path) -> Result<()> {
         for o in &m.outputs {
             let kept = version_dir.join(&o.path);
             let live = root.join(&o.path);
-            if !kept.exists() && live.is_file() && file_sha256(&live)? == o.sha256 {
+            let in_place = live.is_file() && file_sha256(&live)? == o.sha256;
+            if !kept.exists() && in_place {
                 durable::link_into_place(&live, &kept)?;
                 durable::sync_dir(durable::folder_of(&kept))?;
+            } else if kept.is_file() && !in_place {
+                // A v1 publish cut off mid-swap left another run's file in
+                // place: put the current version's back.
+                durable::link_into_place(&kept, &live)?;
+                durable::sync_dir(durable::folder_of(&live))?;
             }
         }
         log::commit(root, period, &m.run_id)?;

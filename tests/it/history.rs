@@ -567,3 +567,42 @@ fn rerun_of_an_unpublished_period_and_run_before_history_are_refused() {
     );
     assert!(!w.path().join("out/ledger").exists());
 }
+
+#[test]
+fn returning_to_an_earlier_run_keeps_every_version_s_manifest_and_adjustments() {
+    // September published (A), corrected (B), then the correction undone:
+    // the inputs of A again, so run A is published a second time.
+    let w = published_golden();
+    let out = w.path().join("out");
+    let path = w.path().join("inputs/2026-09/usage.csv");
+    let original = std::fs::read(&path).unwrap();
+    let a = run_id_of(&out, "2026-09");
+    correct_september(w.path());
+    w.settle(&["rerun", "--from", "2026-09", "--reason", "to B"])
+        .expect(0);
+    let b = run_id_of(&out, "2026-09");
+    std::fs::write(&path, &original).unwrap();
+    w.settle(&["rerun", "--from", "2026-09", "--reason", "back to A"])
+        .expect(0);
+    assert_eq!(run_id_of(&out, "2026-09"), a, "the inputs of A give run A");
+    let (head, manifest) = head_of(&out, "2026-09");
+    assert_eq!(head, a);
+    assert_eq!(manifest["previous_run_id"], b.as_str());
+    assert_eq!(manifest["reason"], "back to A");
+    // Version 1 (A, first published) keeps its manifest; version 3's
+    // adjustments (A against B) do not overwrite version 2's (B against A).
+    let first: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("runs").join(&a).join("manifest.v1.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["previous_run_id"], serde_json::Value::Null);
+    let back = read_parquet(&out.join(format!(
+        "adjustments/period=2026-09/run={a}-v3/part-0.parquet"
+    )));
+    let to_b =
+        read_parquet(&out.join(format!("adjustments/period=2026-09/run={b}/part-0.parquet")));
+    // A09 6.02 -> 7.50 and S11 70.00 -> 105.00, then back.
+    assert_eq!(strings(&to_b, "delta"), ["1.48", "35.00"]);
+    assert_eq!(strings(&back, "delta"), ["-1.48", "-35.00"]);
+    assert_head_complete(&out, "2026-09", "back to A");
+}
