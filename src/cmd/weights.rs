@@ -92,5 +92,8 @@ pub fn run(config: &Config, args: &WeightsArgs) -> Result<()> {
     p.check_consistency().map_err(|message| Error::Policy {
         file: loaded.file.clone(),
         message,
-    })
+    })?;
+    // Every policy of the folder, as a run would read them: a broken later
+    // policy fails here too, not first on the month it takes effect.
+    policy::in_force(&config.policy_dir, period).map(|_| ())
 }

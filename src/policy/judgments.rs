@@ -29,9 +29,13 @@ impl Judgment {
     fn parse(text: &str) -> Option<Judgment> {
         let text = text.trim();
         let (reciprocal, k) = match text.strip_prefix("1/") {
-            Some(k) => (true, k.trim()),
+            Some(k) => (true, k),
             None => (false, text),
         };
+        // Exactly `k` or `1/k`: no sign, no inner spaces.
+        if k.len() != 1 || !k.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
         let k: u8 = k.parse().ok()?;
         let ok = if reciprocal {
             (2..=9).contains(&k)

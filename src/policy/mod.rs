@@ -947,7 +947,9 @@ mod tests {
 
     #[test]
     fn money_over_time_keys_are_checked_and_named() {
-        for bad in ["10", "0", "\"1/1\"", "\"1/10\"", "\"2/3\"", "\"x\""] {
+        for bad in [
+            "10", "0", "\"1/1\"", "\"1/10\"", "\"2/3\"", "\"x\"", "\"+3\"", "\"1/ 3\"",
+        ] {
             let msg = broken_v2(
                 "revenue_complaints = 2",
                 &format!("revenue_complaints = {bad}"),

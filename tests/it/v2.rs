@@ -316,6 +316,22 @@ fn settle_weights_shows_the_ahp_and_exits_2_on_an_inconsistent_matrix() {
         assert!(out.contains(needle), "{needle:?} in:\n{out}");
     }
     let policy = std::fs::read_to_string(w.path().join("policies/2027-03.toml")).unwrap();
+    let broken = |p: &str| {
+        p.replacen("revenue_delivery = \"1/2\"", "revenue_delivery = 9", 1)
+            .replacen("revenue_complaints = 2", "revenue_complaints = \"1/9\"", 1)
+    };
+    // A broken later policy is caught before the month it takes effect.
+    w.write(
+        "policies/2027-06.toml",
+        broken(&policy).replacen(
+            "effective_from = \"2027-03\"",
+            "effective_from = \"2027-06\"",
+            1,
+        ),
+    );
+    let run = w.settle(&["weights", "--period", "2027-03"]).expect(2);
+    assert!(run.stderr().contains("2027-06.toml"), "{}", run.stderr());
+    std::fs::remove_file(w.path().join("policies/2027-06.toml")).unwrap();
     w.write(
         "policies/2027-03.toml",
         policy
