@@ -365,12 +365,13 @@ impl UsageRules for Rules {
             .apply(self.reattribute(rows.select(names.map(col)))?))
     }
 }
-/// The hold reason of a money row dated `date` (§12 table, first that
-/// applies), null when it is paid. `sales` adds the reasons only sales
-/// have (business stop, key accounts), which read `__key_account` and
-/// `__protected`.
-fn hold(date: Expr, sales: bool, kinds: &[(String, Vec<String>)]) -> Expr {
-    let is_sa = col(PARTNER_TYPE).eq(lit(PartnerType::Sa.as_str()));
+
+/// The hold reason of a sale (§12 table, first that applies), null when it
+/// is paid; reads the partner and product facts and `__key_account`,
+/// `__protected`. (Usage rows get theirs from [`UsageHolds`], by set probes:
+/// they are many, sales few.)
+fn sale_hold(kinds: &[(String, Vec<String>)]) -> Expr {
+    let date = col(DELIVERED_ON);
     let not_allowed = kinds
         .iter()
         .rev()
@@ -380,29 +381,32 @@ fn hold(date: Expr, sales: bool, kinds: &[(String, Vec<String>)]) -> Expr {
                 .then(one_of(col(CATEGORY), &allowed).not())
                 .otherwise(rest)
         });
-    let mut rules = vec![(
-        date.clone().gt(col(TERMINATED_ON)),
-        HoldReason::AfterTermination,
-    )];
-    if sales {
-        rules.push((
+    let rules = [
+        (
+            date.clone().gt(col(TERMINATED_ON)),
+            HoldReason::AfterTermination,
+        ),
+        (
             date.gt_eq(col(BUSINESS_STOP_ON)),
             HoldReason::BusinessStopped,
-        ));
-    }
-    rules.push((
-        col(EARNER)
-            .neq(lit("both"))
-            .and(col(EARNER).neq(col(PARTNER_TYPE))),
-        HoldReason::WrongPartnerType,
-    ));
-    rules.push((is_sa.and(not_allowed), HoldReason::ProductNotAuthorized));
-    if sales {
-        rules.push((
+        ),
+        (
+            col(EARNER)
+                .neq(lit("both"))
+                .and(col(EARNER).neq(col(PARTNER_TYPE))),
+            HoldReason::WrongPartnerType,
+        ),
+        (
+            col(PARTNER_TYPE)
+                .eq(lit(PartnerType::Sa.as_str()))
+                .and(not_allowed),
+            HoldReason::ProductNotAuthorized,
+        ),
+        (
             col(KEY_ACCOUNT).and(col(PROTECTED).not()),
             HoldReason::UnregisteredKeyAccount,
-        ));
-    }
+        ),
+    ];
     // The first rule that applies wins: fold from the last.
     rules
         .into_iter()
@@ -535,7 +539,7 @@ fn sale_rows(month: &Month, policy: &Policy, which: Expr) -> Result<LazyFrame> {
             col(PROTECTED).fill_null(lit(false)),
             crate::expr::is_in_series(col(CUSTOMER_ID), key_accounts).alias(KEY_ACCOUNT),
         ])
-        .with_column(hold(col(DELIVERED_ON), true, &kinds).alias(HOLD))
+        .with_column(sale_hold(&kinds).alias(HOLD))
         .select([
             col(PARTNER_ID),
             col(CUSTOMER_ID),

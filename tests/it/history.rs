@@ -66,22 +66,6 @@ fn manifest_of(out: &Path, run_id: &str) -> serde_json::Value {
     .unwrap()
 }
 
-/// The run the version log names current for `period`, and its manifest.
-fn head_of(out: &Path, period: &str) -> (String, serde_json::Value) {
-    let record = std::fs::read_dir(out.join(format!("_log/period={period}")))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .max()
-        .expect("a committed version");
-    let record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
-    let run_id = record["run_id"].as_str().unwrap().to_string();
-    let manifest = manifest_of(out, &run_id);
-    (run_id, manifest)
-}
-
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))

@@ -853,18 +853,7 @@ fn month() -> impl Strategy<Value = Month> {
 
 /// The manifest of the current run of `period`, found through the version log.
 fn manifest(out: &Path, period: &str) -> serde_json::Value {
-    let head = std::fs::read_dir(out.join(format!("_log/period={period}")))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .max()
-        .unwrap();
-    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(head).unwrap()).unwrap();
-    let run_id = record["run_id"].as_str().unwrap();
-    serde_json::from_slice(
-        &std::fs::read(out.join("runs").join(run_id).join("manifest.json")).unwrap(),
-    )
-    .unwrap()
+    head_of(out, period).1
 }
 
 proptest! {

@@ -98,21 +98,7 @@ fn arrow_rs_sees_decimal_money_plain_strings_and_totals_that_match_the_manifest(
         ),
     ];
     for period in ["2026-09", "2026-10"] {
-        let manifest: serde_json::Value = {
-            let head = std::fs::read_dir(root.join(format!("_log/period={period}")))
-                .unwrap()
-                .flatten()
-                .map(|e| e.path())
-                .max()
-                .unwrap();
-            let record: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(head).unwrap()).unwrap();
-            let run_id = record["run_id"].as_str().unwrap();
-            serde_json::from_slice(
-                &std::fs::read(root.join("runs").join(run_id).join("manifest.json")).unwrap(),
-            )
-            .unwrap()
-        };
+        let (_, manifest) = crate::util::head_of(&root, period);
         let mut by_component: BTreeMap<String, i128> = BTreeMap::new();
         let mut by_status: BTreeMap<String, i128> = BTreeMap::new();
         let mut net = 0i128;

@@ -212,14 +212,27 @@ impl Workdir {
 
 /// Each row of `df` as the text of `columns` joined by spaces.
 pub fn rows_of(df: &DataFrame, columns: &[&str]) -> Vec<String> {
-    let texts: Vec<Vec<String>> = columns.iter().map(|c| strings(df, c)).collect();
+    rows_joined(df, columns, " ", "<null>")
+}
+
+/// Each row of `df` as the text of `columns` joined by `sep`, nulls as `null`.
+pub fn rows_joined(df: &DataFrame, columns: &[&str], sep: &str, null: &str) -> Vec<String> {
+    let texts: Vec<Vec<String>> = columns
+        .iter()
+        .map(|c| {
+            strings(df, c)
+                .into_iter()
+                .map(|v| if v == "<null>" { null.to_string() } else { v })
+                .collect()
+        })
+        .collect();
     (0..df.height())
         .map(|i| {
             texts
                 .iter()
                 .map(|t| t[i].as_str())
                 .collect::<Vec<_>>()
-                .join(" ")
+                .join(sep)
         })
         .collect()
 }
@@ -230,4 +243,24 @@ pub fn fen(yuan: &str) -> i64 {
     let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
     let v = int.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}")[..2].parse::<i64>().unwrap();
     if neg { -v } else { v }
+}
+
+/// The run the version log names current for `period` under an output
+/// root, and that run's manifest.
+pub fn head_of(out: &Path, period: &str) -> (String, serde_json::Value) {
+    let record = std::fs::read_dir(out.join(format!("_log/period={period}")))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .max()
+        .expect("a committed version");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
+    let run_id = record["run_id"].as_str().unwrap().to_string();
+    let manifest = serde_json::from_slice(
+        &std::fs::read(out.join("runs").join(&run_id).join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    (run_id, manifest)
 }

@@ -53,24 +53,8 @@ fn expected(period: &str, dataset: &str) -> (Vec<String>, Vec<String>) {
 
 /// The published rows of `columns`, as the expected files write them.
 fn published(df: &DataFrame, columns: &[String]) -> Vec<String> {
-    let texts: Vec<Vec<String>> = columns
-        .iter()
-        .map(|c| {
-            strings(df, c)
-                .into_iter()
-                .map(|v| if v == "<null>" { String::new() } else { v })
-                .collect()
-        })
-        .collect();
-    (0..df.height())
-        .map(|i| {
-            texts
-                .iter()
-                .map(|t| t[i].as_str())
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect()
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    rows_joined(df, &names, ",", "")
 }
 
 fn check_month(out: &Path, period: &str) {
@@ -162,23 +146,7 @@ fn the_manifest_and_the_summary_count_held_business_by_reason() {
         run.stdout()
     );
     let out = w.path().join("out");
-    let record = std::fs::read_dir(out.join("_log/period=2027-01"))
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    let record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(record).unwrap()).unwrap();
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(
-            out.join("runs")
-                .join(record["run_id"].as_str().unwrap())
-                .join("manifest.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let (_, manifest) = head_of(&out, "2027-01");
     assert_eq!(
         manifest["held_rows_by_reason"],
         serde_json::json!({"AFTER_TERMINATION": 3, "BUSINESS_STOPPED": 1,
