@@ -12,7 +12,7 @@ use polars::prelude::*;
 use crate::columns::*;
 use crate::error::{Error, Result};
 use crate::expr::one_of;
-use crate::ingest::{HOLD, Month, Registry, UsageRules};
+use crate::ingest::{HOLD, Month, PAID, Registry, UsageRules, UsageTotals};
 use crate::policy::{Earner, Policy};
 use crate::vocab::{Component, DeliveryStatus, HoldReason, PartnerType};
 
@@ -30,24 +30,43 @@ pub struct Rules {
     steps: Vec<DataFrame>,
     /// The customers that have any handover.
     handed: Series,
-    /// The usage holds as sets, so that a batch is tested with hash probes
-    /// instead of joined: see [`UsageHolds`].
+    /// The usage holds as per-month lookup tables: see [`UsageHolds`].
     usage: UsageHolds,
 }
 
-/// What the usage holds read, as sets of ids (a join would copy every row
-/// of every batch; a probe of a small set does not).
+/// What the usage holds read, as small per-month tables: each usage row
+/// finds its partner's row once (one hash probe), and everything else is
+/// looked up by position. (A probe per rule and set was ten string hashes a
+/// usage row; joining the partner facts copied every row of every batch.)
 struct UsageHolds {
-    /// Integrators' ids.
-    si: Series,
-    /// Products only SAs earn on, and only SIs.
-    sa_only: Series,
-    si_only: Series,
-    /// Per listed SA kind: its SAs' ids and the products it may not sell.
-    kinds: Vec<(Series, Series)>,
-    /// partner_id, terminated_on of partners with a termination date.
-    terminated: DataFrame,
+    /// partner_id → its position (`__p`, UInt32) in `class` and `ended`.
+    index: DataFrame,
+    /// Per partner: its class, `CLASS_SI`, `CLASS_SA` (no listed kind) or
+    /// `CLASS_KIND + k` for an SA of the policy's k-th listed kind.
+    class: Series,
+    /// Per partner: terminated_on (null for most); None when no partner has
+    /// one.
+    ended: Option<Series>,
+    /// product_code → its number (`__p`, UInt32): its place in the catalog.
+    products: DataFrame,
+    /// Per (class, product), at `class * products.len() + product`: the hold
+    /// code of a usage row that no termination holds (null: paid).
+    table: Series,
 }
+
+/// Partner classes: the static holds of a row depend only on its partner's
+/// class and its product.
+const CLASS_SI: u32 = 0;
+const CLASS_SA: u32 = 1;
+const CLASS_KIND: u32 = 2;
+/// A row's partner position and product number while its holds are judged.
+const POS: &str = "__p";
+const PRODUCT: &str = "__product";
+/// A batch's summing key: (partner position, product number, hold code).
+const KEY: &str = "__key";
+/// Hold codes take one key digit of this base; `NO_HOLD` stands for paid.
+const KEY_HOLDS: u64 = 256;
+const NO_HOLD: u8 = 255;
 
 impl UsageHolds {
     fn new(
@@ -56,113 +75,169 @@ impl UsageHolds {
         kinds: &[(String, Vec<String>)],
     ) -> Result<UsageHolds> {
         let err = || Error::polars("usage holds");
-        let ids = |filter: Expr| -> Result<Series> {
+        let text = |name: &str| -> Result<Vec<Option<String>>> {
             Ok(partners
-                .clone()
-                .lazy()
-                .filter(filter)
-                .select([col(PARTNER_ID)])
-                .collect()
+                .column(name)
                 .map_err(err())?
-                .column(PARTNER_ID)
+                .str()
                 .map_err(err())?
-                .as_materialized_series()
-                .clone())
-        };
-        let products = |keep: &dyn Fn(&str, &str) -> bool| {
-            let codes: Vec<&str> = policy
-                .catalog
                 .iter()
-                .filter(|(p, c)| keep(p, c))
-                .map(|(p, _)| p.as_str())
-                .collect();
-            Series::new("products".into(), codes)
+                .map(|v| v.map(str::to_string))
+                .collect())
         };
-        let is_sa = col(PARTNER_TYPE).eq(lit(PartnerType::Sa.as_str()));
-        let kind_sets = kinds
-            .iter()
-            .map(|(kind, allowed)| {
-                Ok((
-                    ids(is_sa.clone().and(col(SA_KIND).eq(lit(kind.clone()))))?,
-                    products(&|_, c| !allowed.iter().any(|a| a == c)),
-                ))
+        let classes: Vec<u32> = text(PARTNER_TYPE)?
+            .into_iter()
+            .zip(text(SA_KIND)?)
+            .map(|(ty, kind)| {
+                if ty.as_deref() == Some(PartnerType::Si.as_str()) {
+                    return CLASS_SI;
+                }
+                kinds
+                    .iter()
+                    .position(|(k, _)| Some(k.as_str()) == kind.as_deref())
+                    .map_or(CLASS_SA, |k| CLASS_KIND + k as u32)
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
+        let codes: Vec<&str> = policy.catalog.keys().map(String::as_str).collect();
+        let numbers: Vec<u32> = (0..codes.len() as u32).collect();
+        let products = df!(PRODUCT_CODE => codes, POS => numbers).map_err(err())?;
+        let mut table = Vec::new();
+        for class in 0..CLASS_KIND + kinds.len() as u32 {
+            for (product, category) in &policy.catalog {
+                let earner = policy.earner(product);
+                let wrong_type = if class == CLASS_SI {
+                    earner == Earner::Sa
+                } else {
+                    earner == Earner::Si
+                };
+                let not_authorized = class >= CLASS_KIND
+                    && !kinds[(class - CLASS_KIND) as usize]
+                        .1
+                        .iter()
+                        .any(|a| a == category);
+                table.push(if wrong_type {
+                    Some(HoldReason::WrongPartnerType.code())
+                } else if not_authorized {
+                    Some(HoldReason::ProductNotAuthorized.code())
+                } else {
+                    None
+                });
+            }
+        }
+        let ended = partners.column(TERMINATED_ON).map_err(err())?;
+        let ended =
+            (ended.null_count() < ended.len()).then(|| ended.as_materialized_series().clone());
+        let positions: Vec<u32> = (0..partners.height() as u32).collect();
         Ok(UsageHolds {
-            si: ids(col(PARTNER_TYPE).eq(lit(PartnerType::Si.as_str())))?,
-            sa_only: products(&|p, _| policy.earner(p) == Earner::Sa),
-            si_only: products(&|p, _| policy.earner(p) == Earner::Si),
-            kinds: kind_sets,
-            terminated: partners
-                .clone()
-                .lazy()
-                .filter(col(TERMINATED_ON).is_not_null())
-                .select([col(PARTNER_ID), col(TERMINATED_ON)])
-                .collect()
-                .map_err(err())?,
+            index: DataFrame::new(
+                partners.height(),
+                vec![
+                    partners.column(PARTNER_ID).map_err(err())?.clone(),
+                    Column::new(POS.into(), positions),
+                ],
+            )
+            .map_err(err())?,
+            class: Series::new("class".into(), classes),
+            ended,
+            products,
+            table: Series::new("table".into(), table),
         })
     }
 
-    /// `rows` with `hold`: the §12 reasons of a usage row, in order.
-    fn apply(&self, rows: LazyFrame) -> LazyFrame {
-        use crate::expr::is_in_series;
-        let partner_in = |set: &Series| is_in_series(col(PARTNER_ID), set.clone());
-        let product_in = |set: &Series| {
-            if set.is_empty() {
-                lit(false)
-            } else {
-                is_in_series(col(PRODUCT_CODE), set.clone())
-            }
+    /// The position of each row's value of `column` in `index` (UInt32).
+    fn positions(rows: &DataFrame, column: &str, index: &DataFrame) -> Result<Column> {
+        let err = || Error::polars("usage holds");
+        let mut args = JoinArgs::new(JoinType::Left);
+        args.maintain_order = MaintainOrderJoin::Left;
+        let found = rows
+            .select([column])
+            .map_err(err())?
+            .join(index, [column], [column], args, None)
+            .map_err(err())?;
+        Ok(found.column(POS).map_err(err())?.clone())
+    }
+
+    /// The totals of a batch of rows (after handovers), with each row's
+    /// first §12 hold. Rows are summed under one integer key (partner
+    /// position, product number, hold code) instead of three text columns,
+    /// and named again once summed: a batch's totals are a few rows per
+    /// partner.
+    fn totals(&self, rows: DataFrame) -> Result<UsageTotals> {
+        let err = || Error::polars("usage holds");
+        let partner = Self::positions(&rows, PARTNER_ID, &self.index)?;
+        let product =
+            Self::positions(&rows, PRODUCT_CODE, &self.products)?.with_name(PRODUCT.into());
+        let n_products = self.products.height() as u64;
+        let class = lit(self.class.clone()).gather(col(POS), true);
+        let static_hold =
+            lit(self.table.clone()).gather(class * lit(n_products as u32) + col(PRODUCT), true);
+        let hold = match &self.ended {
+            None => static_hold,
+            Some(ended) => when(
+                col(USAGE_DATE)
+                    .gt(lit(ended.clone()).gather(col(POS), true))
+                    .fill_null(lit(false)),
+            )
+            .then(lit(HoldReason::AfterTermination.code()))
+            .otherwise(static_hold),
         };
-        let wrong_type = when(partner_in(&self.si))
-            .then(product_in(&self.sa_only))
-            .otherwise(product_in(&self.si_only));
-        let not_authorized = self.kinds.iter().fold(lit(false), |any, (sas, products)| {
-            any.or(product_in(products).and(partner_in(sas)))
-        });
-        let later_reasons = when(wrong_type)
-            .then(lit(HoldReason::WrongPartnerType.code()))
-            .when(not_authorized)
-            .then(lit(HoldReason::ProductNotAuthorized.code()))
-            .otherwise(lit(NULL).cast(DataType::UInt8));
-        if self.terminated.height() == 0 {
-            return rows.with_column(later_reasons.alias(HOLD));
-        }
-        // Only the rows of terminated partners need their date compared:
-        // they are split off and joined with the few termination dates.
-        let ended = partner_in(
-            self.terminated
-                .column(PARTNER_ID)
-                .expect("selected above")
-                .as_materialized_series(),
-        );
-        let names = [PARTNER_ID, CUSTOMER_ID, PRODUCT_CODE, USAGE_DATE, AMOUNT];
-        let theirs = rows
+        let keyed = rows
+            .select([CUSTOMER_ID, USAGE_DATE, AMOUNT])
+            .map_err(err())?
+            .hstack(&[partner, product])
+            .map_err(err())?
+            .lazy()
+            .with_column(hold.alias(HOLD))
+            .select([
+                col(POS),
+                col(CUSTOMER_ID),
+                col(AMOUNT),
+                col(HOLD),
+                ((col(POS).cast(DataType::UInt64) * lit(n_products)
+                    + col(PRODUCT).cast(DataType::UInt64))
+                    * lit(KEY_HOLDS)
+                    + col(HOLD).fill_null(lit(NO_HOLD)).cast(DataType::UInt64))
+                .alias(KEY),
+            ])
+            .collect()
+            .map_err(err())?
+            .lazy();
+        let ids = lit(self
+            .index
+            .column(PARTNER_ID)
+            .map_err(err())?
+            .as_materialized_series()
+            .clone());
+        let codes = lit(self
+            .products
+            .column(PRODUCT_CODE)
+            .map_err(err())?
+            .as_materialized_series()
+            .clone());
+        let by_product = keyed
             .clone()
-            .filter(ended.clone())
-            .join(
-                self.terminated.clone().lazy(),
-                [col(PARTNER_ID)],
-                [col(PARTNER_ID)],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .with_column(
-                when(col(USAGE_DATE).gt(col(TERMINATED_ON)))
-                    .then(lit(HoldReason::AfterTermination.code()))
-                    .otherwise(later_reasons.clone())
+            .group_by([col(KEY)])
+            .agg([
+                crate::expr::money(col(AMOUNT)).sum(),
+                len().cast(DataType::Int64).alias("rows"),
+            ])
+            .with_columns([
+                ids.clone()
+                    .gather(col(KEY).floor_div(lit(KEY_HOLDS * n_products)), false)
+                    .alias(PARTNER_ID),
+                codes
+                    .gather(col(KEY).floor_div(lit(KEY_HOLDS)) % lit(n_products), false)
+                    .alias(PRODUCT_CODE),
+                when((col(KEY) % lit(KEY_HOLDS)).eq(lit(NO_HOLD as u64)))
+                    .then(lit(NULL).cast(DataType::UInt8))
+                    .otherwise((col(KEY) % lit(KEY_HOLDS)).cast(DataType::UInt8))
                     .alias(HOLD),
-            )
-            .select(
-                names
-                    .map(col)
-                    .into_iter()
-                    .chain([col(HOLD)])
-                    .collect::<Vec<_>>(),
-            );
-        let others = rows
-            .filter(ended.not())
-            .with_column(later_reasons.alias(HOLD));
-        concat([others, theirs], UnionArgs::default()).expect("the same columns")
+            ]);
+        let customers = keyed
+            .group_by([col(POS), col(CUSTOMER_ID)])
+            .agg([col(HOLD).is_null().any(true).alias(PAID)])
+            .with_column(ids.gather(col(POS), false).alias(PARTNER_ID));
+        UsageTotals::collect(by_product, customers)
     }
 }
 
@@ -294,11 +369,11 @@ impl Rules {
     /// from_partner and the step is effective on the usage date. One join
     /// per step with that step's handovers (a customer's k-th), never a row
     /// loop; rows of customers without handovers are not joined at all.
-    fn reattribute(&self, rows: LazyFrame) -> Result<LazyFrame> {
-        if self.steps.is_empty() {
-            return Ok(rows);
-        }
+    fn reattribute(&self, rows: LazyFrame) -> Result<DataFrame> {
         let err = || Error::polars("handovers");
+        if self.steps.is_empty() {
+            return rows.collect().map_err(err());
+        }
         // Eager on purpose: the batch is in memory already, and a lazy plan
         // reading it in two branches (moved and not) was 2.5 times slower
         // on the 2M-row v2 month.
@@ -314,7 +389,7 @@ impl Rules {
             .and_then(|c| c.bool().cloned())
             .map_err(err())?;
         if !handed.any() {
-            return Ok(rows.lazy());
+            return Ok(rows);
         }
         // A handful of rows: eager joins and column arithmetic (a lazy
         // query has a fixed cost that dwarfs them).
@@ -353,16 +428,15 @@ impl Rules {
         }
         let mut kept = rows.filter(&!&handed).map_err(err())?;
         kept.vstack_mut(&moved).map_err(err())?;
-        Ok(kept.lazy())
+        Ok(kept)
     }
 }
 
 impl UsageRules for Rules {
-    fn apply(&self, rows: LazyFrame) -> Result<LazyFrame> {
+    fn totals(&self, rows: LazyFrame) -> Result<UsageTotals> {
         let names = [PARTNER_ID, CUSTOMER_ID, PRODUCT_CODE, USAGE_DATE, AMOUNT];
-        Ok(self
-            .usage
-            .apply(self.reattribute(rows.select(names.map(col)))?))
+        self.usage
+            .totals(self.reattribute(rows.select(names.map(col)))?)
     }
 }
 

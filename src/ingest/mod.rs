@@ -58,10 +58,10 @@ impl InputStats {
 /// rules of compute (handovers re-attribute a row, holds mark it), applied
 /// batch by batch so that a month of any size is never held as rows.
 pub trait UsageRules: Sync {
-    /// `rows` (partner_id, customer_id, product_code, usage_date, amount, …)
-    /// with partner_id re-attributed and a UInt8 column `hold`: the code of
-    /// the row's hold reason (`HoldReason::code`), null when it is paid.
-    fn apply(&self, rows: LazyFrame) -> Result<LazyFrame>;
+    /// The totals of accepted `rows` (partner_id, customer_id, product_code,
+    /// usage_date, amount, …) with each row re-attributed and its `hold`
+    /// (`HoldReason::code`, null when it is paid) judged.
+    fn totals(&self, rows: LazyFrame) -> Result<UsageTotals>;
 }
 
 /// The accepted registry and the Part II tables that the usage rules need,
@@ -115,23 +115,7 @@ impl UsageTotals {
                 .with_column(lit(true).alias(PAID));
             return UsageTotals::collect(by_product, customers);
         };
-        // Collected once: both sums read it, and the rules' work is done once.
-        let rows = rules
-            .apply(rows)?
-            .collect()
-            .map_err(Error::polars("usage rules"))?
-            .lazy();
-        let by_product = rows
-            .clone()
-            .group_by([col(PARTNER_ID), col(PRODUCT_CODE), col(HOLD)])
-            .agg([
-                crate::expr::money(col(AMOUNT)).sum(),
-                len().cast(DataType::Int64).alias("rows"),
-            ]);
-        let customers = rows
-            .group_by([col(PARTNER_ID), col(CUSTOMER_ID)])
-            .agg([col(HOLD).is_null().any(true).alias(PAID)]);
-        UsageTotals::collect(by_product, customers)
+        rules.totals(rows)
     }
 
     /// Merges partial totals (of disjoint sets of rows); `held` when any row
@@ -165,7 +149,8 @@ impl UsageTotals {
         UsageTotals::collect(by_product, customers)
     }
 
-    fn collect(by_product: LazyFrame, customers: LazyFrame) -> Result<UsageTotals> {
+    /// Totals from the plans of their two frames (any column order).
+    pub fn collect(by_product: LazyFrame, customers: LazyFrame) -> Result<UsageTotals> {
         // Unsorted: everything computed from the totals is an integer sum or
         // a count, and every output is sorted by a unique key before writing.
         // One column order for every part, so parts and merged parts stack.
