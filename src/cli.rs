@@ -28,6 +28,8 @@ pub enum Command {
     Run(crate::cmd::run::RunArgs),
     /// Recompute a published period and every later one, publishing new versions and adjustments.
     Rerun(crate::cmd::rerun::RerunArgs),
+    /// Explain every figure of one partner in a published period.
+    Explain(crate::cmd::explain::ExplainArgs),
     /// Show the KPI weights of the policy in force (and the AHP behind them).
     Weights(crate::cmd::weights::WeightsArgs),
     /// Write a deterministic synthetic month (for benchmarks and tests).
@@ -63,6 +65,7 @@ pub fn run(args: Args) -> Result<()> {
         Command::Validate(a) => crate::cmd::validate::run(&config()?, a),
         Command::Run(a) => crate::cmd::run::run(&config()?, a),
         Command::Rerun(a) => crate::cmd::rerun::run(&config()?, a),
+        Command::Explain(a) => crate::cmd::explain::run(&config()?, a),
         Command::Weights(a) => crate::cmd::weights::run(&config()?, a),
         #[cfg(feature = "generate")]
         Command::Generate(a) => crate::cmd::generate::run(a),

@@ -52,6 +52,17 @@ pub enum Error {
         computed: String,
     },
 
+    /// A published period's inputs or policy are no longer what it was
+    /// published from, so its figures cannot be traced to them.
+    #[error(
+        "period {period} was published as run {run_id} from other inputs: {what}; restore them, or republish with `settle rerun --from {period} --reason TEXT`"
+    )]
+    InputsChanged {
+        period: String,
+        run_id: String,
+        what: String,
+    },
+
     /// A published amount does not fit Decimal(18,2).
     #[error(
         "{dataset} {what} for partner {partner_id} does not fit Decimal(18,2) (at most 9999999999999999.99 yuan); nothing was published"
@@ -89,7 +100,7 @@ impl Error {
             | Error::Usage(_) => 2,
             Error::TooManyRejects { .. } => 3,
             Error::Locked { .. } => 4,
-            Error::PublishedWithOtherInputs { .. } => 5,
+            Error::PublishedWithOtherInputs { .. } | Error::InputsChanged { .. } => 5,
             Error::Overflow { .. } | Error::Io { .. } | Error::Polars { .. } => 1,
         }
     }

@@ -4,6 +4,7 @@
 //! atomic rename, version log). `docs/rules.md` states the rules it implements.
 
 pub mod ahp;
+pub mod answer;
 pub mod cli;
 pub mod cmd;
 pub mod columns;

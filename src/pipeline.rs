@@ -46,7 +46,12 @@ pub enum Outcome {
 /// The run_id (docs/history.md): SHA-256 over the program version, the
 /// period, the policy's bytes, each input's SHA-256 in table order and the
 /// previous period's run_id, each part ended by a NUL byte; 16 hex digits.
-fn run_id(period: Period, policy: &LoadedPolicy, month: &Month, previous: Option<&str>) -> String {
+pub fn run_id(
+    period: Period,
+    policy: &LoadedPolicy,
+    month: &Month,
+    previous: Option<&str>,
+) -> String {
     let mut h = Sha256::new();
     let period = period.to_string();
     let parts = [crate::VERSION.as_bytes(), period.as_bytes(), &policy.bytes];
@@ -61,6 +66,17 @@ fn run_id(period: Period, policy: &LoadedPolicy, month: &Month, previous: Option
     hex::encode(h.finalize())[..16].to_string()
 }
 
+/// Reads and checks a period's inputs, with the channel rules of `policy`.
+pub fn load_month(config: &Config, period: Period, policy: &LoadedPolicy) -> Result<Month> {
+    let started = std::time::Instant::now();
+    let month = ingest::load(config, period, &policy.policy, &|registry| {
+        Ok(compute::channel::Rules::new(registry, &policy.policy)?
+            .map(|r| Box::new(r) as Box<dyn ingest::UsageRules>))
+    })?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "ingested");
+    Ok(month)
+}
+
 /// Settles and publishes one period under `mode`. The caller holds the lock
 /// and has made sure the previous period is published.
 pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Outcome> {
@@ -71,12 +87,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
     } else {
         None
     };
-    let started = std::time::Instant::now();
-    let month = ingest::load(config, period, &policy.policy, &|registry| {
-        Ok(compute::channel::Rules::new(registry, &policy.policy)?
-            .map(|r| Box::new(r) as Box<dyn ingest::UsageRules>))
-    })?;
-    tracing::info!(ms = started.elapsed().as_millis() as u64, "ingested");
+    let month = load_month(config, period, &policy)?;
     let run_id = run_id(
         period,
         &policy,

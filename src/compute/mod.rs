@@ -42,6 +42,10 @@ pub struct Settlement {
     pub sanctions: DataFrame,
     /// One row per stopped partner.
     pub settlement_stop: DataFrame,
+    /// One row per registry partner with every figure behind its score,
+    /// tier and lines (activity counts, KPIs, previous state, stop
+    /// reasons): what `explain` and the statements show.
+    pub scored: DataFrame,
 }
 
 /// The state a period carries from the previous period's published version.
@@ -141,7 +145,7 @@ pub fn settle(month: &Month, policy: &Policy, previous: &Previous) -> Result<Set
     let sanctions = lists::sanctions(scored.clone().lazy())
         .collect()
         .map_err(Error::polars("sanctions"))?;
-    let scores = lists::scores(scored.lazy())
+    let scores = lists::scores(scored.clone().lazy())
         .collect()
         .map_err(Error::polars("scores"))?;
     Ok(Settlement {
@@ -152,5 +156,6 @@ pub fn settle(month: &Month, policy: &Policy, previous: &Previous) -> Result<Set
         payouts,
         sanctions,
         settlement_stop,
+        scored,
     })
 }

@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use crate::util::*;
 
-fn golden() -> Workdir {
+pub(crate) fn golden() -> Workdir {
     let w = Workdir::new();
     w.config("utf-8", "2026-08");
     for p in ["2026-08", "2026-09", "2026-10"] {

@@ -2,6 +2,7 @@
 //! what it wrote back.
 
 mod errors;
+mod explain;
 mod formats;
 #[cfg(feature = "generate")]
 mod generate;

@@ -11,7 +11,7 @@ use crate::util::*;
 const MONTHS: [&str; 3] = ["2027-01", "2027-02", "2027-03"];
 
 /// The v2 months and their policies, in a workspace of their own.
-fn v2_workdir() -> Workdir {
+pub(crate) fn v2_workdir() -> Workdir {
     let w = Workdir::new();
     w.config("utf-8", "2027-01");
     let fixtures = repo().join("fixtures/v2");

@@ -1,0 +1,140 @@
+//! Answers about a published period for the people around the datasets:
+//! `explain` (every figure of one partner traced to its inputs), partner
+//! statements, the month report and `simulate`. Each one recomputes the
+//! month with the same ingest and compute code a run uses, on the inputs
+//! and previous state the published version was computed from, and proves
+//! it is that month by its run_id: there is no second implementation of a
+//! rule here, only the presentation of the figures.
+
+pub mod explain;
+pub mod text;
+
+use crate::compute::{self, Previous, Settlement};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ingest::Month;
+use crate::period::Period;
+use crate::pipeline;
+use crate::policy::{self, LoadedPolicy};
+use crate::publish::{self, manifest::Manifest};
+
+/// A published period computed again from the inputs it was published from.
+pub struct Recomputed {
+    /// The current version's manifest.
+    pub manifest: Manifest,
+    /// The policy in force (the one the version was computed with).
+    pub policy: LoadedPolicy,
+    /// The period's inputs, checked.
+    pub month: Month,
+    /// The state carried from the previous period's published version.
+    pub previous: Previous,
+    /// The settled month, equal to what was published.
+    pub settlement: Settlement,
+}
+
+/// The current version of `period`, or exit 2 saying it is not published.
+pub fn published(config: &Config, period: Period) -> Result<Manifest> {
+    publish::current(&config.output_root, period)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "period {period} is not published under {}; run `settle run --period {period}` first",
+            config.output_root.display()
+        ))
+    })
+}
+
+/// Recomputes the current version of `period`. Exit 5 when the inputs or
+/// the policy are no longer the ones it was published from (explaining
+/// other inputs would explain the wrong month), naming what changed.
+pub fn recompute(config: &Config, period: Period) -> Result<Recomputed> {
+    let root = &config.output_root;
+    let manifest = published(config, period)?;
+    let policy = policy::in_force(&config.policy_dir, period)?;
+    let month = pipeline::load_month(config, period, &policy)?;
+    let previous_manifest = match &manifest.previous_period_run_id {
+        Some(run_id) => publish::log::manifests_of(root, period.prev())?
+            .into_iter()
+            .find(|m| &m.run_id == run_id),
+        None => None,
+    };
+    let computed = pipeline::run_id(
+        period,
+        &policy,
+        &month,
+        manifest.previous_period_run_id.as_deref(),
+    );
+    if computed != manifest.run_id {
+        return Err(Error::InputsChanged {
+            period: period.to_string(),
+            run_id: manifest.run_id.clone(),
+            what: what_changed(&manifest, &policy, &month),
+        });
+    }
+    let previous = match &previous_manifest {
+        Some(m) => publish::state::previous_state(root, m)?,
+        None => Previous::none(),
+    };
+    let settlement = compute::settle(&month, &policy.policy, &previous)?;
+    Ok(Recomputed {
+        manifest,
+        policy,
+        month,
+        previous,
+        settlement,
+    })
+}
+
+/// One sentence naming each input (or the policy, or the program) that
+/// differs from the manifest's record of it.
+fn what_changed(manifest: &Manifest, policy: &LoadedPolicy, month: &Month) -> String {
+    let mut changes = Vec::new();
+    if manifest.program_version != crate::VERSION {
+        changes.push(format!(
+            "it was computed by settle {}, this is {}",
+            manifest.program_version,
+            crate::VERSION
+        ));
+    }
+    if manifest.policy_sha256 != policy.sha256 {
+        changes.push(format!(
+            "the policy in force is {} (SHA-256 {}), the version used {} (SHA-256 {})",
+            policy.file.display(),
+            short(&policy.sha256),
+            manifest.policy_path.display(),
+            short(&manifest.policy_sha256)
+        ));
+    }
+    for input in &month.inputs {
+        match manifest.inputs.iter().find(|i| i.source == input.source) {
+            Some(was) if was.sha256 == input.sha256 => {}
+            Some(was) => changes.push(format!(
+                "input {} {} has SHA-256 {} but was published with {}",
+                input.source,
+                input.path.display(),
+                short(&input.sha256),
+                short(&was.sha256)
+            )),
+            None => changes.push(format!(
+                "input {} {} was not part of the published version",
+                input.source,
+                input.path.display()
+            )),
+        }
+    }
+    for was in &manifest.inputs {
+        if !month.inputs.iter().any(|i| i.source == was.source) {
+            changes.push(format!(
+                "input {} {} is gone",
+                was.source,
+                was.path.display()
+            ));
+        }
+    }
+    if changes.is_empty() {
+        changes.push("the files match their records, yet they give another run_id".to_string());
+    }
+    changes.join("; ")
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
