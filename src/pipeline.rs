@@ -4,6 +4,7 @@
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::answer::month_report::MonthFacts;
 use crate::columns::*;
 use crate::compute::{self, Previous, Settlement};
 use crate::config::Config;
@@ -12,7 +13,7 @@ use crate::ingest::{self, Month};
 use crate::period::Period;
 use crate::policy::{self, LoadedPolicy};
 use crate::publish::manifest::{self, InputEntry, Manifest};
-use crate::publish::{self, Staged, layout, outputs};
+use crate::publish::{self, Content, Staged, layout, outputs};
 use crate::vocab::Dataset;
 
 /// Why a period is being settled.
@@ -127,11 +128,11 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         let Some(frame) = frame_of(dataset, &month, &settlement) else {
             continue;
         };
-        files.push(Staged {
+        files.push(Staged::dataset(
             dataset,
-            rel: layout::dataset_rel(dataset, period),
-            frame: outputs::finalize(dataset, frame, &run_id, None)?,
-        });
+            layout::dataset_rel(dataset, period),
+            outputs::finalize(dataset, frame, &run_id, None)?,
+        ));
     }
     if let (Some(old), Some(reason)) = (&current, &reason) {
         let before = publish::state::ledger_fen(root, old)?;
@@ -142,12 +143,16 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
         )
         .collect()
         .map_err(Error::polars("adjustments"))?;
-        files.push(Staged {
-            dataset: Dataset::Adjustments,
-            rel: adjustments_rel(root, period, &run_id)?,
-            frame: outputs::finalize(Dataset::Adjustments, &adjustments, &run_id, Some(reason))?,
-        });
+        files.push(Staged::dataset(
+            Dataset::Adjustments,
+            adjustments_rel(root, period, &run_id)?,
+            outputs::finalize(Dataset::Adjustments, &adjustments, &run_id, Some(reason))?,
+        ));
     }
+    let previous_tiers = previous_period
+        .as_ref()
+        .map(|m| publish::state::tiers(root, m))
+        .transpose()?;
     let (held_rows_by_reason, held_basis_by_reason) = manifest::held_by_reason(&settlement.held)?;
     let manifest = Manifest {
         period: period.to_string(),
@@ -171,6 +176,17 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
             .transpose()?,
         published_at: String::new(),
     };
+    let report = crate::answer::month_report::render(&MonthFacts {
+        manifest: &manifest,
+        settlement: &settlement,
+        rejects: &month.rejects,
+        previous_tiers,
+    })?;
+    files.push(Staged {
+        name: "report".to_string(),
+        rel: layout::report_rel(period),
+        content: Content::Page(report),
+    });
     let started = std::time::Instant::now();
     let manifest = publish::publish(root, files, manifest)?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "published");

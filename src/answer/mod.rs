@@ -7,6 +7,9 @@
 //! rule here, only the presentation of the figures.
 
 pub mod explain;
+pub mod html;
+pub mod month_report;
+pub mod statement;
 pub mod text;
 
 use crate::compute::{self, Previous, Settlement};

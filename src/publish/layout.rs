@@ -27,6 +27,13 @@ pub fn adjustments_rel_again(period: Period, run_id: &str, version: u64) -> Path
     adjustments_rel(period, &format!("{run_id}-v{version}"))
 }
 
+/// `reports/period=P/report.html`, relative to a root: the month report.
+pub fn report_rel(period: Period) -> PathBuf {
+    PathBuf::from("reports")
+        .join(format!("period={period}"))
+        .join("report.html")
+}
+
 /// `runs/<run_id>/`.
 pub fn run_dir(root: &Path, run_id: &str) -> PathBuf {
     root.join("runs").join(run_id)

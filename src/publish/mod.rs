@@ -33,14 +33,33 @@ pub fn file_sha256(path: &Path) -> Result<String> {
     Ok(hex::encode(Sha256::digest(&bytes)))
 }
 
-/// A dataset file to publish.
+/// A file to publish.
 pub struct Staged {
-    /// Which dataset.
-    pub dataset: Dataset,
+    /// What it is: a dataset's name, or `report`.
+    pub name: String,
     /// Path relative to the output root.
     pub rel: PathBuf,
-    /// The finalized frame.
-    pub frame: DataFrame,
+    /// Its content.
+    pub content: Content,
+}
+
+/// The content of a published file.
+pub enum Content {
+    /// A dataset's finalized frame, written as Parquet.
+    Frame(DataFrame),
+    /// A page (the month report), written as it is.
+    Page(String),
+}
+
+impl Staged {
+    /// A dataset's file.
+    pub fn dataset(dataset: Dataset, rel: PathBuf, frame: DataFrame) -> Staged {
+        Staged {
+            name: dataset.to_string(),
+            rel,
+            content: Content::Frame(frame),
+        }
+    }
 }
 
 /// What a publish in progress is about to touch, written first into its
@@ -94,13 +113,23 @@ pub fn publish(root: &Path, files: Vec<Staged>, mut manifest: Manifest) -> Resul
     let mut outputs = Vec::with_capacity(files.len());
     for f in &files {
         let staged = staging.join(&f.rel);
-        parquet::write_parquet(f.frame.clone(), &staged)?;
+        let rows = match &f.content {
+            Content::Frame(frame) => {
+                parquet::write_parquet(frame.clone(), &staged)?;
+                frame.height() as u64
+            }
+            Content::Page(text) => {
+                durable::create_dir(durable::folder_of(&staged))?;
+                std::fs::write(&staged, text).map_err(Error::io("write", &staged))?;
+                0
+            }
+        };
         durable::sync_file(&staged)?;
         outputs.push(OutputFile {
-            dataset: f.dataset.to_string(),
+            dataset: f.name.clone(),
             path: f.rel.clone(),
             sha256: file_sha256(&staged)?,
-            rows: f.frame.height() as u64,
+            rows,
         });
     }
     // 2. The version's own copy under runs/<run_id>/, which outlives it.

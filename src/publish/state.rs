@@ -81,6 +81,14 @@ pub fn previous_state(root: &Path, manifest: &Manifest) -> Result<Previous> {
     })
 }
 
+/// partner_id, tier of the published version `manifest`'s scores.
+pub fn tiers(root: &Path, manifest: &Manifest) -> Result<DataFrame> {
+    let path = version_file(root, manifest, Dataset::Scores)?;
+    read(&path, "reading previous tiers")?
+        .select([PARTNER_ID, TIER])
+        .map_err(Error::polars("reading previous tiers"))
+}
+
 /// The withheld balances (partner_id, closing in fen) of the published
 /// version `manifest`; none when it published no balances.
 fn previous_balances(root: &Path, manifest: &Manifest) -> Result<DataFrame> {

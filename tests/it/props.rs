@@ -351,12 +351,13 @@ fn rows_without_run_id(batches: &[RecordBatch]) -> Vec<Vec<String>> {
     rows
 }
 
-/// The published Hive tree `DATASET/period=P/part-0.parquet` under `out/`.
+/// The published Hive tree `DATASET/period=P/part-0.parquet` under `out/`
+/// (the month report is a page, not a dataset).
 fn hive_files(out: &Path) -> Vec<(String, std::path::PathBuf)> {
     let mut files = vec![];
     for dataset in std::fs::read_dir(out).unwrap().flatten() {
         let name = dataset.file_name().to_string_lossy().into_owned();
-        if !dataset.path().is_dir() || name == "runs" || name == "_log" {
+        if !dataset.path().is_dir() || ["runs", "_log", "reports"].contains(&name.as_str()) {
             continue;
         }
         for part in std::fs::read_dir(dataset.path()).unwrap().flatten() {
