@@ -72,9 +72,9 @@ pub fn table(headers: &[&str], rows: &[Vec<Cell>]) -> String {
         o.push_str("</tr>\n");
     }
     if rows.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<tr><td colspan=\"{}\">—</td></tr>\n",
+            "<tr><td colspan=\"{}\">—</td></tr>",
             headers.len().max(1)
         );
     }
