@@ -2,6 +2,7 @@
 //! each into typed accepted rows and quarantined rejects. Partners are
 //! checked first; the other tables see only accepted partners.
 
+pub mod applicants;
 pub mod checks;
 pub mod csv;
 pub mod read;
@@ -731,7 +732,7 @@ fn reject_columns() -> [Expr; 4] {
 fn typed_columns(table: &Table, ctx: &Context) -> Vec<Expr> {
     let mut out = vec![col(LINE), col(POS)];
     out.extend(table.columns.iter().map(|c| match c.kind {
-        Kind::Amount | Kind::Date { .. } | Kind::DateTime { .. } => {
+        Kind::Amount | Kind::Score | Kind::Date { .. } | Kind::DateTime { .. } => {
             col(parsed(c.name)).alias(c.name)
         }
         Kind::Enum(v) if v == ["true", "false"] && ctx.typed.iter().any(|t| t == c.name) => {
