@@ -7,8 +7,8 @@ use std::io::Write;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::period::Period;
-use crate::policy::{self, Weights};
-use crate::vocab::PartnerType;
+use crate::policy::{self, Admission, Judgment, Weights};
+use crate::vocab::{Leaf, PartnerType};
 
 /// Arguments of `settle weights`.
 #[derive(Debug, clap::Args)]
@@ -27,6 +27,83 @@ fn percents(w: &Weights) -> [i64; 4] {
         w.complaints.get(),
         w.response.get(),
     ]
+}
+
+/// The admission hierarchy (SPEC §22): each matrix with its local weights,
+/// λmax and CR, then the twelve global weights and their basis points.
+fn print_admission(out: &mut impl Write, a: &Admission) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "admission: threshold {} bp, quota SI {}, SA {}",
+        a.threshold_bp,
+        a.quota(PartnerType::Si),
+        a.quota(PartnerType::Sa)
+    )?;
+    for m in &a.matrices {
+        writeln!(
+            out,
+            "  matrix {} (a_ij: how many times row i matters as much as column j)",
+            m.name
+        )?;
+        write!(out, "    {:<18}", "")?;
+        for c in &m.criteria {
+            write!(out, " {c:>17}")?;
+        }
+        writeln!(out, " {:>8}", "weight")?;
+        let n = m.criteria.len();
+        // The upper triangle in row order, as the policy gives it.
+        let mut upper = m.judgments.iter();
+        let mut cells = vec![vec![String::from("1"); n]; n];
+        for i in 0..n {
+            for j in (i + 1)..n {
+                let a_ij: Judgment = *upper.next().expect("one judgment per pair");
+                cells[i][j] = a_ij.to_string();
+                cells[j][i] = a_ij.inverse().to_string();
+            }
+        }
+        for ((name, row), weight) in m.criteria.iter().zip(&cells).zip(&m.solution.weights) {
+            write!(out, "    {name:<18}")?;
+            for cell in row {
+                write!(out, " {cell:>17}")?;
+            }
+            writeln!(out, " {weight:>8.4}")?;
+        }
+        let s = &m.solution;
+        writeln!(
+            out,
+            "    lambda_max {:.4}, CI {:.4}, CR {:.3} ({})",
+            s.lambda_max,
+            s.ci,
+            s.cr,
+            if s.consistent() {
+                "consistent: below 0.10"
+            } else {
+                "INCONSISTENT: 0.10 or more"
+            }
+        )?;
+    }
+    writeln!(out, "  global weights (group weight × local weight):")?;
+    writeln!(
+        out,
+        "    {:<18} {:<15} {:>8} {:>6}",
+        "leaf", "group", "weight", "bp"
+    )?;
+    for ((leaf, g), bp) in Leaf::ALL.iter().zip(&a.global).zip(&a.weights_bp) {
+        writeln!(
+            out,
+            "    {:<18} {:<15} {g:>8.4} {bp:>6}",
+            leaf.as_str(),
+            leaf.group().as_str()
+        )?;
+    }
+    writeln!(
+        out,
+        "    {:<18} {:<15} {:>8} {:>6}",
+        "total",
+        "",
+        "",
+        a.weights_bp.iter().sum::<i64>()
+    )
 }
 
 /// Runs `settle weights`: prints, then exits 2 when judgments are too
@@ -88,6 +165,9 @@ pub fn run(config: &Config, args: &WeightsArgs) -> Result<()> {
             }
         )
         .map_err(w)?;
+    }
+    if let Some(a) = &p.admission {
+        print_admission(&mut out, a).map_err(w)?;
     }
     p.check_consistency().map_err(|message| Error::Policy {
         file: loaded.file.clone(),

@@ -158,7 +158,7 @@ mod tests {
     fn rows(df: &DataFrame) -> Vec<String> {
         (0..df.height())
             .map(|i| {
-                df.get_columns()
+                df.columns()
                     .iter()
                     .map(|c| c.get(i).unwrap().to_string().trim_matches('"').to_string())
                     .collect::<Vec<_>>()
@@ -211,7 +211,7 @@ mod tests {
             ]
         );
         let pools = pools(list.lazy(), PoolScope::National).collect().unwrap();
-        assert_eq!(rows(&pools), ["SA 5 2 1 1 8000", "SI 1 1 0 0 6000"]);
+        assert_eq!(rows(&pools), ["SA 5 3 1 1 8000", "SI 1 1 0 0 6000"]);
     }
 
     #[test]

@@ -241,3 +241,118 @@ impl<'de> Deserialize<'de> for Admission {
         Admission::try_from(file).map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::Policy;
+
+    const REFERENCE_V2: &str = include_str!("../../pipelines/policies/2027-01.toml");
+
+    fn broken(from: &str, to: &str) -> String {
+        assert!(REFERENCE_V2.contains(from), "{from}");
+        Policy::parse(&REFERENCE_V2.replacen(from, to, 1)).unwrap_err()
+    }
+
+    #[test]
+    fn the_reference_judgments_give_the_weights_worked_out_in_the_fixture() {
+        // fixtures/admission/README.md derives these by hand.
+        let p = Policy::parse(REFERENCE_V2).unwrap();
+        let a = p.admission.unwrap();
+        assert_eq!(
+            a.weights_bp,
+            [639, 1142, 370, 1883, 639, 826, 246, 826, 437, 437, 1601, 954]
+        );
+        assert_eq!((a.threshold_bp, a.quota_si, a.quota_sa), (6000, 20, 50));
+        let crs: Vec<String> = a
+            .matrices
+            .iter()
+            .map(|m| format!("{} {:.3}", m.name, m.solution.cr))
+            .collect();
+        assert_eq!(crs, ["groups 0.011", "business 0.007", "capacity 0.003"]);
+        // The v1 policy has no admission table; a settlement run needs none.
+        let v1 = include_str!("../../pipelines/policies/2026-01.toml");
+        assert!(Policy::parse(v1).unwrap().admission.is_none());
+    }
+
+    #[test]
+    fn missing_judgments_are_named() {
+        let msg = broken("[admission.judgments.capacity.equipment]\nproduction = 1\n", "");
+        assert!(
+            msg.contains("admission.judgments.capacity.equipment.production is missing"),
+            "{msg}"
+        );
+        let capacity = REFERENCE_V2.find("[admission.judgments.capacity.").unwrap();
+        let msg = Policy::parse(&REFERENCE_V2[..capacity]).unwrap_err();
+        assert!(
+            msg.contains("admission.judgments.capacity is missing: it needs a judgment for each pair of tech_cooperation"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn unknown_or_reversed_criteria_are_named() {
+        let msg = broken("reputation = \"1/3\"", "reputaton = \"1/3\"");
+        assert!(
+            msg.contains("admission.judgments.business.business_analysis.reputaton: reputaton is not a criterion of business"),
+            "{msg}"
+        );
+        let msg = broken(
+            "[admission.judgments.business.reputation]",
+            "[admission.judgments.business.reputation]\nbusiness_analysis = 3",
+        );
+        assert!(
+            msg.contains("admission.judgments.business.reputation.business_analysis: give each pair once, the earlier criterion first"),
+            "{msg}"
+        );
+        let msg = broken(
+            "[admission.judgments.business.reputation]",
+            "[admission.judgments.quality_system.quality_system]\nx = 2\n\n[admission.judgments.business.reputation]",
+        );
+        assert!(
+            msg.contains("admission.judgments.quality_system is not a matrix of the hierarchy"),
+            "{msg}"
+        );
+        let msg = broken(
+            "[admission.judgments.groups.quality_system]",
+            "[admission.judgments.groups.culture]\nenvironment = 2\n\n[admission.judgments.groups.quality_system]",
+        );
+        assert!(
+            msg.contains("admission.judgments.groups.culture is not a criterion of groups"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn quota_and_threshold_are_checked() {
+        let msg = broken("SI = 20", "SI = -1");
+        assert!(
+            msg.contains("admission.quota.SI is -1, but it must not be negative"),
+            "{msg}"
+        );
+        for bad in ["-1", "10001"] {
+            let msg = broken("threshold_bp = 6000", &format!("threshold_bp = {bad}"));
+            assert!(
+                msg.contains(&format!(
+                    "admission.threshold_bp is {bad}, but it must be 0 to 10000 basis points"
+                )),
+                "{msg}"
+            );
+        }
+        let msg = broken("SA = 50\n", "");
+        assert!(msg.contains("missing field `SA`"), "{msg}");
+    }
+
+    #[test]
+    fn an_inconsistent_matrix_is_named_with_its_ratio() {
+        // Transport quality 9 times reputation, against the other judgments.
+        let text = REFERENCE_V2.replacen("reputation = \"1/4\"", "reputation = 9", 1);
+        let msg = Policy::parse(&text).unwrap_err();
+        assert!(
+            msg.starts_with("admission.judgments.business is inconsistent: consistency ratio"),
+            "{msg}"
+        );
+        // `settle weights` still reads it, to show it.
+        let lenient = Policy::parse_lenient(&text).unwrap();
+        assert!(!lenient.admission.unwrap().matrices[1].solution.consistent());
+    }
+}
