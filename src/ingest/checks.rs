@@ -314,7 +314,7 @@ fn detail_expr(name: &str, code: Expr, kind: Kind, ctx: &Context) -> Expr {
         _ => format!(" is outside period {period}"),
     };
     let not_a_number = match kind {
-        Kind::Score => " is not a whole number of points like 70",
+        Kind::Score => " is not a score of one to three digits like 70",
         _ => " is not a number like 1234.50",
     };
     let is = |r: Reason| code.clone().eq(self::code(r));
