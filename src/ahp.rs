@@ -173,7 +173,9 @@ mod tests {
     /// compared to the bit: two implementations of the spec must agree.
     #[test]
     fn matrices_of_size_2_to_5_give_the_independently_computed_bits() {
-        let cases: [(usize, &[f64], &[f64], f64, f64); 4] = [
+        // (n, upper triangle, weights, λmax, CR)
+        type Case = (usize, &'static [f64], &'static [f64], f64, f64);
+        let cases: [Case; 4] = [
             // 2×2, a_12 = 3: (3/4, 1/4) exactly; n <= 2 has CR 0.
             (2, &[3.0], &[0.75, 0.25], 2.0, 0.0),
             (

@@ -29,6 +29,23 @@ fn percents(w: &Weights) -> [i64; 4] {
     ]
 }
 
+/// The full matrix as text from its upper triangle in row order (as the
+/// policy gives it): a_ii = 1, a_ji = 1 / a_ij.
+// Both triangles are written by (i, j) index: an iterator would hide that.
+#[allow(clippy::needless_range_loop)]
+fn cells(n: usize, upper: &[Judgment]) -> Vec<Vec<String>> {
+    let mut upper = upper.iter();
+    let mut cells = vec![vec![String::from("1"); n]; n];
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let a_ij = *upper.next().expect("one judgment per pair");
+            cells[i][j] = a_ij.to_string();
+            cells[j][i] = a_ij.inverse().to_string();
+        }
+    }
+    cells
+}
+
 /// The admission hierarchy (SPEC §22): each matrix with its local weights,
 /// λmax and CR, then the twelve global weights and their basis points.
 fn print_admission(out: &mut impl Write, a: &Admission) -> std::io::Result<()> {
@@ -50,17 +67,7 @@ fn print_admission(out: &mut impl Write, a: &Admission) -> std::io::Result<()> {
             write!(out, " {c:>17}")?;
         }
         writeln!(out, " {:>8}", "weight")?;
-        let n = m.criteria.len();
-        // The upper triangle in row order, as the policy gives it.
-        let mut upper = m.judgments.iter();
-        let mut cells = vec![vec![String::from("1"); n]; n];
-        for i in 0..n {
-            for j in (i + 1)..n {
-                let a_ij: Judgment = *upper.next().expect("one judgment per pair");
-                cells[i][j] = a_ij.to_string();
-                cells[j][i] = a_ij.inverse().to_string();
-            }
-        }
+        let cells = cells(m.criteria.len(), &m.judgments);
         for ((name, row), weight) in m.criteria.iter().zip(&cells).zip(&m.solution.weights) {
             write!(out, "    {name:<18}")?;
             for cell in row {

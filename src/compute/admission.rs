@@ -143,7 +143,10 @@ mod tests {
                 PARTNER_TYPE.into(),
                 rows.iter().map(|r| r.1).collect::<Vec<_>>(),
             ),
-            Column::new(PROVINCE.into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+            Column::new(
+                PROVINCE.into(),
+                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            ),
         ];
         for (i, leaf) in Leaf::ALL.iter().enumerate() {
             let score = |r: &(&str, &str, &str, i64)| if i == 0 { r.3 } else { 7 };
@@ -236,10 +239,7 @@ mod tests {
             ]
         );
         let pools = pools(list.lazy(), PoolScope::Province).collect().unwrap();
-        assert_eq!(
-            rows(&pools),
-            ["SA BJ 1 1 0 0 8000", "SA GD 2 1 0 1 9000"]
-        );
+        assert_eq!(rows(&pools), ["SA BJ 1 1 0 0 8000", "SA GD 2 1 0 1 9000"]);
     }
 
     #[test]

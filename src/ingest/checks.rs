@@ -284,10 +284,7 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
 /// Whether a score lies outside 0–100 (a typed Parquet integer may be
 /// negative; a text score cannot, its pattern has no sign).
 fn out_of_range(score: Expr) -> Expr {
-    score
-        .clone()
-        .lt(lit(0i64))
-        .or(score.gt(lit(100i64)))
+    score.clone().lt(lit(0i64)).or(score.gt(lit(100i64)))
 }
 
 /// A human sentence for a column's code.

@@ -260,7 +260,9 @@ mod tests {
         let a = p.admission.unwrap();
         assert_eq!(
             a.weights_bp,
-            [639, 1142, 370, 1883, 639, 826, 246, 826, 437, 437, 1601, 954]
+            [
+                639, 1142, 370, 1883, 639, 826, 246, 826, 437, 437, 1601, 954
+            ]
         );
         assert_eq!((a.threshold_bp, a.quota_si, a.quota_sa), (6000, 20, 50));
         let crs: Vec<String> = a
@@ -276,7 +278,10 @@ mod tests {
 
     #[test]
     fn missing_judgments_are_named() {
-        let msg = broken("[admission.judgments.capacity.equipment]\nproduction = 1\n", "");
+        let msg = broken(
+            "[admission.judgments.capacity.equipment]\nproduction = 1\n",
+            "",
+        );
         assert!(
             msg.contains("admission.judgments.capacity.equipment.production is missing"),
             "{msg}"
