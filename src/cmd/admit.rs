@@ -66,7 +66,9 @@ pub fn run(config: &Config, args: &AdmitArgs) -> Result<()> {
     publish::recover_in(root, Space::Admission)?;
     let applicants = applicants::load(config, period)?;
     let run_id = run_id(period, &policy, &applicants);
-    applicants.check_reject_ratio(policy.policy.max_reject_ratio_bp.get())?;
+    applicants
+        .stats
+        .check_reject_ratio(policy.policy.max_reject_ratio_bp.get())?;
 
     let mut out = std::io::stdout().lock();
     let current = publish::current_in(root, Space::Admission, period)?;

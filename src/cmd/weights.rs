@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use crate::ahp::Solution;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::period::Period;
@@ -27,6 +28,21 @@ fn percents(w: &Weights) -> [i64; 4] {
         w.complaints.get(),
         w.response.get(),
     ]
+}
+
+/// λmax, CI and CR of a solved matrix, and whether it may be used.
+fn consistency(s: &Solution) -> String {
+    format!(
+        "lambda_max {:.4}, CI {:.4}, CR {:.3} ({})",
+        s.lambda_max,
+        s.ci,
+        s.cr,
+        if s.consistent() {
+            "consistent: below 0.10"
+        } else {
+            "INCONSISTENT: 0.10 or more"
+        }
+    )
 }
 
 /// The full matrix as text from its upper triangle in row order (as the
@@ -75,19 +91,7 @@ fn print_admission(out: &mut impl Write, a: &Admission) -> std::io::Result<()> {
             }
             writeln!(out, " {weight:>8.4}")?;
         }
-        let s = &m.solution;
-        writeln!(
-            out,
-            "    lambda_max {:.4}, CI {:.4}, CR {:.3} ({})",
-            s.lambda_max,
-            s.ci,
-            s.cr,
-            if s.consistent() {
-                "consistent: below 0.10"
-            } else {
-                "INCONSISTENT: 0.10 or more"
-            }
-        )?;
+        writeln!(out, "    {}", consistency(&m.solution))?;
     }
     writeln!(out, "  global weights (group weight × local weight):")?;
     writeln!(
@@ -159,19 +163,7 @@ pub fn run(config: &Config, args: &WeightsArgs) -> Result<()> {
         for ((k, wi), pi) in KPIS.iter().zip(&s.weights).zip(pct) {
             writeln!(out, "  {k:<12} {wi:>8.4} {pi:>8}").map_err(w)?;
         }
-        writeln!(
-            out,
-            "  lambda_max {:.4}, CI {:.4}, CR {:.3} ({})",
-            s.lambda_max,
-            s.ci,
-            s.cr,
-            if s.consistent() {
-                "consistent: below 0.10"
-            } else {
-                "INCONSISTENT: 0.10 or more"
-            }
-        )
-        .map_err(w)?;
+        writeln!(out, "  {}", consistency(s)).map_err(w)?;
     }
     if let Some(a) = &p.admission {
         print_admission(&mut out, a).map_err(w)?;

@@ -37,17 +37,7 @@ pub fn pool(scope: PoolScope) -> Vec<Expr> {
 pub fn admissions(applicants: LazyFrame, rules: &Admission, scope: PoolScope) -> LazyFrame {
     let keys = pool(scope);
     // Ties share the better rank: 1 + applicants with a strictly higher composite.
-    let rank = window(
-        col(COMPOSITE_BP).rank(
-            RankOptions {
-                method: RankMethod::Min,
-                descending: true,
-            },
-            None,
-        ),
-        &keys,
-    )
-    .cast(DataType::Int64);
+    let rank = crate::expr::rank_desc(col(COMPOSITE_BP), &keys);
     let quota = lookup(
         col(PARTNER_TYPE),
         &[

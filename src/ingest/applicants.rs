@@ -25,22 +25,6 @@ pub struct Applicants {
     pub stats: InputStats,
 }
 
-impl Applicants {
-    /// Fails with exit 3 when too many rows were rejected (§2.1's limit).
-    pub fn check_reject_ratio(&self, max_bp: i64) -> Result<()> {
-        let s = &self.stats;
-        if (s.counted() as i128) * 10000 > (max_bp as i128) * (s.rows_read as i128) {
-            return Err(Error::TooManyRejects {
-                file: s.path.clone(),
-                counted: s.counted(),
-                rows_read: s.rows_read,
-                max_bp,
-            });
-        }
-        Ok(())
-    }
-}
-
 /// Where `period`'s applicants file is: exit 2 when the folder or the file
 /// is missing, or the table is there both as CSV and as Parquet.
 pub fn locate(config: &Config, period: Period) -> Result<PathBuf> {

@@ -53,6 +53,19 @@ impl InputStats {
                 .copied()
                 .unwrap_or(0)
     }
+
+    /// Fails with exit 3 when this input has too many counted rejects.
+    pub fn check_reject_ratio(&self, max_bp: i64) -> Result<()> {
+        if (self.counted() as i128) * 10000 > (max_bp as i128) * (self.rows_read as i128) {
+            return Err(Error::TooManyRejects {
+                file: self.path.clone(),
+                counted: self.counted(),
+                rows_read: self.rows_read,
+                max_bp,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// What ingest does to accepted usage rows before it sums them: the channel
@@ -220,14 +233,7 @@ impl Month {
     /// Fails with exit 3 when any input has too many counted rejects.
     pub fn check_reject_ratio(&self, max_bp: i64) -> Result<()> {
         for s in &self.inputs {
-            if (s.counted() as i128) * 10000 > (max_bp as i128) * (s.rows_read as i128) {
-                return Err(Error::TooManyRejects {
-                    file: s.path.clone(),
-                    counted: s.counted(),
-                    rows_read: s.rows_read,
-                    max_bp,
-                });
-            }
+            s.check_reject_ratio(max_bp)?;
         }
         Ok(())
     }
