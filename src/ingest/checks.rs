@@ -603,7 +603,7 @@ fn structural_detail() -> Expr {
 mod tests {
     use super::*;
     use crate::ingest::read::{NFIELDS, PRE};
-    use crate::ingest::tables::{DELIVERIES, PARTNERS, USAGE};
+    use crate::ingest::tables::{APPLICANTS, DELIVERIES, PARTNERS, USAGE};
 
     fn ctx() -> Context {
         Context {
@@ -790,5 +790,48 @@ mod tests {
                 Some("OUT_OF_PERIOD".into())
             ]
         );
+    }
+
+    #[test]
+    fn scores_are_one_to_three_digits_up_to_100_compared_as_numbers() {
+        let scores = [
+            "070", "0", "100", "101", "999", "1000", "7.5", "-5", "+7", "", "7 0",
+        ];
+        let rows: Vec<Vec<&str>> = scores
+            .iter()
+            .map(|s| {
+                let mut row = vec!["A1", "SA", "GD"];
+                row.extend([*s; 12]);
+                row
+            })
+            .collect();
+        let refs: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+        let (r, out) = reasons_of(&APPLICANTS, &refs);
+        let code = |s: &str| Some(s.to_string());
+        assert_eq!(
+            r,
+            vec![
+                None,
+                None,
+                None,
+                code("SCORE_OUT_OF_RANGE"),
+                code("SCORE_OUT_OF_RANGE"),
+                code("BAD_NUMBER"),
+                code("BAD_NUMBER"),
+                code("BAD_NUMBER"),
+                code("BAD_NUMBER"),
+                code("MISSING_FIELD"),
+                code("BAD_NUMBER"),
+            ]
+        );
+        let parsed: Vec<Option<i64>> = out
+            .column(&parsed("environment"))
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .take(3)
+            .collect();
+        assert_eq!(parsed, [Some(70), Some(0), Some(100)]);
     }
 }

@@ -130,10 +130,15 @@ fn upper_triangle(
                         criteria.join(", ")
                     ));
                 }
-                Some(j) if j <= i => {
+                Some(j) if j == i => {
                     return Err(format!(
-                        "{key}.{row}.{column}: give each pair once, the earlier criterion first \
-                         ({key}.{column}.{row}, with 1/k for k)"
+                        "{key}.{row}.{column}: a criterion is not judged against itself"
+                    ));
+                }
+                Some(j) if j < i => {
+                    return Err(format!(
+                        "{key}.{row}.{column}: {column} comes before {row}, so give the pair as \
+                         {key}.{column}.{row} (k here is 1/k there)"
                     ));
                 }
                 Some(_) => {}
@@ -306,7 +311,7 @@ mod tests {
             "[admission.judgments.business.reputation]\nbusiness_analysis = 3",
         );
         assert!(
-            msg.contains("admission.judgments.business.reputation.business_analysis: give each pair once, the earlier criterion first"),
+            msg.contains("admission.judgments.business.reputation.business_analysis: business_analysis comes before reputation, so give the pair as admission.judgments.business.business_analysis.reputation"),
             "{msg}"
         );
         let msg = broken(

@@ -4,7 +4,9 @@
 //! the record is [`log`]'s). A run killed before the record leaves the
 //! previous version current and complete under its own `runs/<run_id>/`;
 //! the next run under the lock puts the Hive tree back to that version
-//! ([`recover`]) before it does anything else.
+//! ([`recover`]) before it does anything else. `settle admit` publishes the
+//! same way in a space of its own ([`layout::Space`]): its versions, log and
+//! staging never mix with a settled period's.
 
 pub mod durable;
 pub mod layout;
