@@ -491,3 +491,59 @@ fn weights_shows_the_admission_hierarchy_of_the_reference_policy() {
         run.stderr()
     );
 }
+
+#[test]
+fn an_admission_publish_cut_off_before_its_commit_is_undone_by_the_next_admit() {
+    let w = admission_workdir("policies");
+    w.settle(&["admit", "--period", PERIOD]).expect(0);
+    let out = w.path().join("out");
+    let (run_id, _) = head_of(&out.join("_admission"), PERIOD);
+    let before = files_under(&out);
+    // What a killed republish of run ffff leaves: its intent, its version
+    // folder, and a live file already swapped in, but no log record.
+    let live = format!("admissions/period={PERIOD}/part-0.parquet");
+    w.write(
+        "out/_admission/.staging/ffffffffffffffff/intent.json",
+        serde_json::json!({
+            "period": PERIOD,
+            "run_id": "ffffffffffffffff",
+            "files": [live, format!("admission_rejects/period={PERIOD}/part-0.parquet")],
+        })
+        .to_string(),
+    );
+    w.write(
+        &format!("out/_admission/runs/ffffffffffffffff/{live}"),
+        "partial",
+    );
+    // Replaced by a rename, as publishing does: the live file is a hard link
+    // of the current version's kept copy, which must stay as it is.
+    std::fs::remove_file(out.join(&live)).unwrap();
+    w.write(&format!("out/{live}"), "not the current list");
+    let run = w.settle(&["admit", "--period", PERIOD]).expect(0);
+    assert!(run.stdout().contains("nothing to do"), "{}", run.stdout());
+    assert_eq!(head_of(&out.join("_admission"), PERIOD).0, run_id);
+    assert_eq!(
+        std::fs::read(out.join(&live)).unwrap(),
+        before[&live].0,
+        "the live list is the current version's again"
+    );
+    assert!(!out.join("_admission/runs/ffffffffffffffff").exists());
+    assert!(!out.join("_admission/.staging").exists());
+}
+
+#[test]
+fn a_held_lock_makes_admit_exit_4_at_once() {
+    let w = admission_workdir("policies");
+    let _lock = w.hold_lock("pid 99999 running `settle run --period 2027-01`");
+    let run = w.settle(&["admit", "--period", PERIOD]).expect(4);
+    assert!(
+        run.stderr()
+            .contains("is locked by another run (pid 99999 running `settle run --period 2027-01`)"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        !w.path().join("out/admissions").exists(),
+        "nothing published"
+    );
+}
