@@ -168,6 +168,65 @@ mod tests {
         }
     }
 
+    /// Expected values from an independent script (Python floats, SPEC
+    /// §14's operation order: j and i ascending from 0.0, stop below 1e-12),
+    /// compared to the bit: two implementations of the spec must agree.
+    #[test]
+    fn matrices_of_size_2_to_5_give_the_independently_computed_bits() {
+        // (n, upper triangle, weights, λmax, CR)
+        type Case = (usize, &'static [f64], &'static [f64], f64, f64);
+        let cases: [Case; 4] = [
+            // 2×2, a_12 = 3: (3/4, 1/4) exactly; n <= 2 has CR 0.
+            (2, &[3.0], &[0.75, 0.25], 2.0, 0.0),
+            (
+                3,
+                &[2.0, 5.0, 3.0],
+                &[0.5815520668515919, 0.3089956436328903, 0.1094522895155178],
+                3.0036945980636394,
+                0.0031849983307235905,
+            ),
+            // §22's group matrix.
+            (
+                4,
+                &[2.0, 3.0, 4.0, 2.0, 3.0, 2.0],
+                &[
+                    0.46729598278091233,
+                    0.27718059061096517,
+                    0.16008847502439438,
+                    0.09543495158372808,
+                ],
+                4.030983498297898,
+                0.011475369739962236,
+            ),
+            // §22's business leaves.
+            (
+                5,
+                &[0.5, 2.0, 1.0 / 3.0, 1.0, 3.0, 0.5, 2.0, 0.25, 0.5, 3.0],
+                &[
+                    0.1367315082288701,
+                    0.24440341787473785,
+                    0.07908561471392431,
+                    0.4030479509535975,
+                    0.1367315082288701,
+                ],
+                5.0331140255951095,
+                0.007391523570336931,
+            ),
+        ];
+        for (n, upper, weights, lambda_max, cr) in cases {
+            let s = solve(&matrix(n, upper));
+            assert_eq!(s.weights, weights, "n = {n}");
+            assert_eq!(s.lambda_max, lambda_max, "n = {n}");
+            assert_eq!(s.cr, cr, "n = {n}");
+            assert!(s.consistent(), "n = {n}");
+        }
+        // Largest remainder to basis points, from the same script.
+        let w = solve(&matrix(3, &[2.0, 5.0, 3.0])).weights;
+        assert_eq!(largest_remainder(&w, 10000), [5815, 3090, 1095]);
+        let w = solve(&matrix(5, cases[3].1)).weights;
+        assert_eq!(largest_remainder(&w, 10000), [1367, 2444, 791, 4031, 1367]);
+    }
+
     #[test]
     fn an_inconsistent_matrix_is_refused() {
         // Revenue ≫ delivery ≫ complaints, yet complaints ≫ revenue.

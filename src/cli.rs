@@ -32,6 +32,8 @@ pub enum Command {
     Explain(crate::cmd::explain::ExplainArgs),
     /// Show the KPI weights of the policy in force (and the AHP behind them).
     Weights(crate::cmd::weights::WeightsArgs),
+    /// Score a period's applicants by AHP and publish the admission list.
+    Admit(crate::cmd::admit::AdmitArgs),
     /// Write a deterministic synthetic month (for benchmarks and tests).
     #[cfg(feature = "generate")]
     Generate(crate::cmd::generate::GenerateArgs),
@@ -67,6 +69,7 @@ pub fn run(args: Args) -> Result<()> {
         Command::Rerun(a) => crate::cmd::rerun::run(&config()?, a),
         Command::Explain(a) => crate::cmd::explain::run(&config()?, a),
         Command::Weights(a) => crate::cmd::weights::run(&config()?, a),
+        Command::Admit(a) => crate::cmd::admit::run(&config()?, a),
         #[cfg(feature = "generate")]
         Command::Generate(a) => crate::cmd::generate::run(a),
     }

@@ -127,3 +127,9 @@ pub const FROM_PARTNER: &str = "from_partner";
 pub const TO_PARTNER: &str = "to_partner";
 /// `effective_on`.
 pub const EFFECTIVE_ON: &str = "effective_on";
+/// `applicant_id`.
+pub const APPLICANT_ID: &str = "applicant_id";
+/// `composite_bp`.
+pub const COMPOSITE_BP: &str = "composite_bp";
+/// `decision`.
+pub const DECISION: &str = "decision";

@@ -63,6 +63,22 @@ pub fn window(e: Expr, keys: &[Expr]) -> Expr {
     e.over(keys).expect("window keys are given")
 }
 
+/// The rank of `e` in each window of `keys`, highest first, ties sharing
+/// the better rank: 1 + the rows of the window with a strictly higher value.
+pub fn rank_desc(e: Expr, keys: &[Expr]) -> Expr {
+    window(
+        e.rank(
+            RankOptions {
+                method: RankMethod::Min,
+                descending: true,
+            },
+            None,
+        ),
+        keys,
+    )
+    .cast(DataType::Int64)
+}
+
 /// The exact sum of a money column (nulls count as 0).
 pub fn money_sum(column: &Column) -> PolarsResult<i128> {
     let values = column.cast(&MONEY)?;

@@ -53,17 +53,25 @@ pub fn run_id(
     month: &Month,
     previous: Option<&str>,
 ) -> String {
-    let mut h = Sha256::new();
     let period = period.to_string();
     let parts = [crate::VERSION.as_bytes(), period.as_bytes(), &policy.bytes];
-    for part in parts
-        .into_iter()
-        .chain(month.inputs.iter().map(|i| i.sha256.as_bytes()))
-    {
+    fingerprint(
+        parts
+            .into_iter()
+            .chain(month.inputs.iter().map(|i| i.sha256.as_bytes())),
+        previous.unwrap_or("").as_bytes(),
+    )
+}
+
+/// The first 16 hex digits of the SHA-256 over `parts`, each ended by a NUL
+/// byte, and then `last`: the shape of every run_id.
+pub fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a [u8]>, last: &[u8]) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
         h.update(part);
         h.update([0u8]);
     }
-    h.update(previous.unwrap_or("").as_bytes());
+    h.update(last);
     hex::encode(h.finalize())[..16].to_string()
 }
 
@@ -174,6 +182,7 @@ pub fn settle_period(config: &Config, period: Period, mode: &Mode) -> Result<Out
             .as_ref()
             .map(manifest::balance_totals)
             .transpose()?,
+        admission_decisions: None,
         published_at: String::new(),
     };
     let report = crate::answer::month_report::render(&MonthFacts {
@@ -213,7 +222,8 @@ fn adjustments_rel(
 
 /// The frame a dataset publishes from a settled month: none for balances
 /// without `carry_withheld`, nor for adjustments (a rerun builds them by
-/// comparing with the published ledger).
+/// comparing with the published ledger), nor for the datasets of
+/// `settle admit`.
 fn frame_of<'a>(dataset: Dataset, month: &'a Month, s: &'a Settlement) -> Option<&'a DataFrame> {
     match dataset {
         Dataset::Rejects => Some(&month.rejects),
@@ -224,6 +234,6 @@ fn frame_of<'a>(dataset: Dataset, month: &'a Month, s: &'a Settlement) -> Option
         Dataset::Sanctions => Some(&s.sanctions),
         Dataset::SettlementStop => Some(&s.settlement_stop),
         Dataset::Scores => Some(&s.scores),
-        Dataset::Adjustments => None,
+        Dataset::Adjustments | Dataset::Admissions | Dataset::AdmissionRejects => None,
     }
 }

@@ -68,6 +68,8 @@ words! {
         NegativeAmount = "NEGATIVE_AMOUNT",
         /// More than two decimals.
         TooManyDecimals = "TOO_MANY_DECIMALS",
+        /// An applicant's score above 100 (SPEC §22).
+        ScoreOutOfRange = "SCORE_OUT_OF_RANGE",
         /// No such partner in the registry.
         UnknownPartner = "UNKNOWN_PARTNER",
         /// No such product in the catalog.
@@ -125,6 +127,10 @@ words! {
         Balances = "balances",
         /// Changed ledger lines of a rerun.
         Adjustments = "adjustments",
+        /// The ranked admission list of a period's applicants (SPEC §22).
+        Admissions = "admissions",
+        /// Quarantined applicants rows (SPEC §22).
+        AdmissionRejects = "admission_rejects",
     }
 }
 
@@ -140,6 +146,9 @@ impl Dataset {
         Dataset::SettlementStop,
         Dataset::Scores,
     ];
+
+    /// The datasets `settle admit` publishes for a period (SPEC §22).
+    pub const ADMISSION: [Dataset; 2] = [Dataset::AdmissionRejects, Dataset::Admissions];
 }
 
 words! {
@@ -314,6 +323,95 @@ words! {
     }
 }
 
+words! {
+    /// A criterion group of the evaluation index system (SPEC §22), in the
+    /// order of the group matrix.
+    Group {
+        /// 业务评价.
+        Business = "business",
+        /// 生产能力评价.
+        Capacity = "capacity",
+        /// 质量系统评价 (its own single leaf).
+        QualitySystem = "quality_system",
+        /// 企业环境评价 (its own single leaf).
+        Environment = "environment",
+    }
+}
+
+words! {
+    /// A leaf criterion an applicant is scored on (SPEC §22), in hierarchy
+    /// order: the order of the score columns and of their checks.
+    Leaf {
+        /// 业务分析.
+        BusinessAnalysis = "business_analysis",
+        /// 交货质量.
+        DeliveryQuality = "delivery_quality",
+        /// 运输质量.
+        TransportQuality = "transport_quality",
+        /// 企业信誉.
+        Reputation = "reputation",
+        /// 企业发展前景.
+        Prospects = "prospects",
+        /// 技术合作.
+        TechCooperation = "tech_cooperation",
+        /// 人事合作.
+        StaffCooperation = "staff_cooperation",
+        /// 财务状况.
+        FinancialHealth = "financial_health",
+        /// 设备状况.
+        Equipment = "equipment",
+        /// 制造/生产状况.
+        Production = "production",
+        /// 质量系统评价, a group without sub-criteria.
+        QualitySystem = "quality_system",
+        /// 企业环境评价, a group without sub-criteria.
+        Environment = "environment",
+    }
+}
+
+impl Leaf {
+    /// The group the leaf belongs to.
+    pub const fn group(self) -> Group {
+        match self {
+            Leaf::BusinessAnalysis
+            | Leaf::DeliveryQuality
+            | Leaf::TransportQuality
+            | Leaf::Reputation
+            | Leaf::Prospects => Group::Business,
+            Leaf::TechCooperation
+            | Leaf::StaffCooperation
+            | Leaf::FinancialHealth
+            | Leaf::Equipment
+            | Leaf::Production => Group::Capacity,
+            Leaf::QualitySystem => Group::QualitySystem,
+            Leaf::Environment => Group::Environment,
+        }
+    }
+}
+
+impl Group {
+    /// The group's leaves, in hierarchy order.
+    pub fn leaves(self) -> Vec<Leaf> {
+        Leaf::ALL
+            .iter()
+            .copied()
+            .filter(|l| l.group() == self)
+            .collect()
+    }
+}
+
+words! {
+    /// What happens to an applicant (SPEC §22).
+    Decision {
+        /// At or above the threshold and within its pool's quota.
+        Admitted = "admitted",
+        /// Composite below the policy's threshold.
+        BelowThreshold = "below_threshold",
+        /// At or above the threshold, ranked past the quota.
+        OverQuota = "over_quota",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,8 +425,15 @@ mod tests {
         assert_eq!(Reason::from_code(Reason::ALL.len() as u8), None);
         assert_eq!(Reason::parse("NO_SUCH_REASON"), None);
         assert_eq!(Reason::BadEncoding.code(), 0);
-        assert_eq!(Reason::DuplicateId.code(), 18);
-        assert_eq!(Dataset::MONTHLY.len() + 1, Dataset::ALL.len());
+        assert_eq!(Reason::DuplicateId.code(), 19);
+        // Every dataset is a monthly one, an admission one, or adjustments.
+        assert_eq!(
+            Dataset::MONTHLY.len() + Dataset::ADMISSION.len() + 1,
+            Dataset::ALL.len()
+        );
+        assert_eq!(Leaf::ALL.len(), 12);
+        assert_eq!(Group::Business.leaves().len(), 5);
+        assert_eq!(Group::Environment.leaves(), [Leaf::Environment]);
         assert_eq!(
             Tier::NAMES,
             ["gold", "silver", "standard", "bottom", "unrated"]

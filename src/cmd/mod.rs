@@ -1,5 +1,6 @@
 //! One module per subcommand, each an `Args` struct and a `run`.
 
+pub mod admit;
 pub mod explain;
 #[cfg(feature = "generate")]
 pub mod generate;

@@ -4,11 +4,12 @@
 
 use std::io::Write;
 
+use crate::ahp::Solution;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::period::Period;
-use crate::policy::{self, Weights};
-use crate::vocab::PartnerType;
+use crate::policy::{self, Admission, Judgment, Weights};
+use crate::vocab::{Leaf, PartnerType};
 
 /// Arguments of `settle weights`.
 #[derive(Debug, clap::Args)]
@@ -27,6 +28,93 @@ fn percents(w: &Weights) -> [i64; 4] {
         w.complaints.get(),
         w.response.get(),
     ]
+}
+
+/// λmax, CI and CR of a solved matrix, and whether it may be used.
+fn consistency(s: &Solution) -> String {
+    format!(
+        "lambda_max {:.4}, CI {:.4}, CR {:.3} ({})",
+        s.lambda_max,
+        s.ci,
+        s.cr,
+        if s.consistent() {
+            "consistent: below 0.10"
+        } else {
+            "INCONSISTENT: 0.10 or more"
+        }
+    )
+}
+
+/// The full matrix as text from its upper triangle in row order (as the
+/// policy gives it): a_ii = 1, a_ji = 1 / a_ij.
+// Both triangles are written by (i, j) index: an iterator would hide that.
+#[allow(clippy::needless_range_loop)]
+fn cells(n: usize, upper: &[Judgment]) -> Vec<Vec<String>> {
+    let mut upper = upper.iter();
+    let mut cells = vec![vec![String::from("1"); n]; n];
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let a_ij = *upper.next().expect("one judgment per pair");
+            cells[i][j] = a_ij.to_string();
+            cells[j][i] = a_ij.inverse().to_string();
+        }
+    }
+    cells
+}
+
+/// The admission hierarchy (SPEC §22): each matrix with its local weights,
+/// λmax and CR, then the twelve global weights and their basis points.
+fn print_admission(out: &mut impl Write, a: &Admission) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "admission: threshold {} bp, quota SI {}, SA {}",
+        a.threshold_bp,
+        a.quota(PartnerType::Si),
+        a.quota(PartnerType::Sa)
+    )?;
+    for m in &a.matrices {
+        writeln!(
+            out,
+            "  matrix {} (a_ij: how many times row i matters as much as column j)",
+            m.name
+        )?;
+        write!(out, "    {:<18}", "")?;
+        for c in &m.criteria {
+            write!(out, " {c:>17}")?;
+        }
+        writeln!(out, " {:>8}", "weight")?;
+        let cells = cells(m.criteria.len(), &m.judgments);
+        for ((name, row), weight) in m.criteria.iter().zip(&cells).zip(&m.solution.weights) {
+            write!(out, "    {name:<18}")?;
+            for cell in row {
+                write!(out, " {cell:>17}")?;
+            }
+            writeln!(out, " {weight:>8.4}")?;
+        }
+        writeln!(out, "    {}", consistency(&m.solution))?;
+    }
+    writeln!(out, "  global weights (group weight × local weight):")?;
+    writeln!(
+        out,
+        "    {:<18} {:<15} {:>8} {:>6}",
+        "leaf", "group", "weight", "bp"
+    )?;
+    for ((leaf, g), bp) in Leaf::ALL.iter().zip(&a.global).zip(&a.weights_bp) {
+        writeln!(
+            out,
+            "    {:<18} {:<15} {g:>8.4} {bp:>6}",
+            leaf.as_str(),
+            leaf.group().as_str()
+        )?;
+    }
+    writeln!(
+        out,
+        "    {:<18} {:<15} {:>8} {:>6}",
+        "total",
+        "",
+        "",
+        a.weights_bp.iter().sum::<i64>()
+    )
 }
 
 /// Runs `settle weights`: prints, then exits 2 when judgments are too
@@ -75,19 +163,10 @@ pub fn run(config: &Config, args: &WeightsArgs) -> Result<()> {
         for ((k, wi), pi) in KPIS.iter().zip(&s.weights).zip(pct) {
             writeln!(out, "  {k:<12} {wi:>8.4} {pi:>8}").map_err(w)?;
         }
-        writeln!(
-            out,
-            "  lambda_max {:.4}, CI {:.4}, CR {:.3} ({})",
-            s.lambda_max,
-            s.ci,
-            s.cr,
-            if s.consistent() {
-                "consistent: below 0.10"
-            } else {
-                "INCONSISTENT: 0.10 or more"
-            }
-        )
-        .map_err(w)?;
+        writeln!(out, "  {}", consistency(s)).map_err(w)?;
+    }
+    if let Some(a) = &p.admission {
+        print_admission(&mut out, a).map_err(w)?;
     }
     p.check_consistency().map_err(|message| Error::Policy {
         file: loaded.file.clone(),

@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod adjust;
+pub mod admission;
 pub mod balances;
 pub mod channel;
 pub mod kpi;

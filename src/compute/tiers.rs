@@ -14,17 +14,7 @@ pub fn rank_and_tier(scored: LazyFrame, policy: &Policy) -> LazyFrame {
     let t = &policy.tiers;
     let n = window(len(), &keys).cast(DataType::Int64);
     // Ties share the better rank: 1 + partners with a strictly higher credit.
-    let rank = window(
-        col(CREDIT_SCORE).rank(
-            RankOptions {
-                method: RankMethod::Min,
-                descending: true,
-            },
-            None,
-        ),
-        &keys,
-    )
-    .cast(DataType::Int64);
+    let rank = crate::expr::rank_desc(col(CREDIT_SCORE), &keys);
     let tier = when(col(RATED).not())
         .then(lit(Tier::Unrated.as_str()))
         .when(col(RANK).lt_eq(ceil_pct(col(POOL_SIZE), t.gold_pct.get())))

@@ -13,6 +13,9 @@ use crate::vocab::Reason;
 
 /// Exactly a decimal yuan amount, sign allowed so NEGATIVE_AMOUNT can follow.
 const AMOUNT_RE: &str = r"^-?[0-9]{1,16}(\.[0-9]+)?$";
+/// An applicant's score: one to three digits, nothing else (SPEC §22); the
+/// range is a separate check (SCORE_OUT_OF_RANGE).
+const SCORE_RE: &str = r"^[0-9]{1,3}$";
 /// Exactly `YYYY-MM-DD`; calendar validity is checked by parsing.
 const DATE_RE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 /// Exactly `YYYY-MM-DD HH:MM:SS` with a space or `T`; ranges of the time
@@ -114,6 +117,7 @@ fn parse_expr(name: &str, kind: Kind, ctx: &Context) -> Option<Expr> {
         let t = col(typed_col(name));
         let value = match kind {
             Kind::Amount => (t * lit(100i64)).cast(DataType::Int64),
+            Kind::Score => t.cast(DataType::Int64),
             Kind::Date { .. } | Kind::DateTime { .. } => t,
             _ => return None,
         };
@@ -129,6 +133,10 @@ fn parse_expr(name: &str, kind: Kind, ctx: &Context) -> Option<Expr> {
                 .then(fen)
                 .otherwise(lit(NULL).cast(DataType::Int64))
         }
+        // Compared as numbers from here on: `070` is 70 (SPEC §22).
+        Kind::Score => when(s.clone().str().contains(lit(SCORE_RE), true))
+            .then(s.cast(DataType::Int64))
+            .otherwise(lit(NULL).cast(DataType::Int64)),
         Kind::Date { .. } => when(
             s.clone()
                 .str()
@@ -205,6 +213,10 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
                 .when(col(typed_col(name)).lt(lit(0i64)))
                 .then(code(Reason::NegativeAmount))
                 .otherwise(no_code()),
+            Kind::Score => chain
+                .when(out_of_range(col(typed_col(name))))
+                .then(code(Reason::ScoreOutOfRange))
+                .otherwise(no_code()),
             Kind::Date { window, .. } | Kind::DateTime { window, .. } if window != Window::Any => {
                 chain
                     .when(in_window(name, kind, window, ctx.period).not())
@@ -260,7 +272,19 @@ fn code_expr(name: &str, kind: Kind, ctx: &Context) -> Expr {
             )
             .then(code(Reason::TooManyDecimals))
             .otherwise(no_code()),
+        Kind::Score => chain
+            .when(col(parsed(name)).is_null())
+            .then(code(Reason::BadNumber))
+            .when(out_of_range(col(parsed(name))))
+            .then(code(Reason::ScoreOutOfRange))
+            .otherwise(no_code()),
     }
+}
+
+/// Whether a score lies outside 0–100 (a typed Parquet integer may be
+/// negative; a text score cannot, its pattern has no sign).
+fn out_of_range(score: Expr) -> Expr {
+    score.clone().lt(lit(0i64)).or(score.gt(lit(100i64)))
 }
 
 /// A human sentence for a column's code.
@@ -286,11 +310,15 @@ fn detail_expr(name: &str, code: Expr, kind: Kind, ctx: &Context) -> Expr {
         Window::UpToEnd => format!(" is after the end of period {period}"),
         _ => format!(" is outside period {period}"),
     };
+    let not_a_number = match kind {
+        Kind::Score => " is not a score of one to three digits like 70",
+        _ => " is not a number like 1234.50",
+    };
     let is = |r: Reason| code.clone().eq(self::code(r));
     when(is(Reason::MissingField))
         .then(lit(format!("{name} is empty")))
         .when(is(Reason::BadNumber))
-        .then(sentence(" is not a number like 1234.50".into()))
+        .then(sentence(not_a_number.into()))
         .when(is(Reason::BadDate))
         .then(sentence(format.into()))
         .when(is(Reason::BadEnum))
@@ -299,6 +327,8 @@ fn detail_expr(name: &str, code: Expr, kind: Kind, ctx: &Context) -> Expr {
         .then(sentence(" is negative".into()))
         .when(is(Reason::TooManyDecimals))
         .then(sentence(" has more than 2 decimals".into()))
+        .when(is(Reason::ScoreOutOfRange))
+        .then(sentence(" is not a score from 0 to 100".into()))
         .when(is(Reason::UnknownPartner))
         .then(sentence(" is not an accepted partner".into()))
         .when(is(Reason::UnknownProduct))
@@ -573,7 +603,7 @@ fn structural_detail() -> Expr {
 mod tests {
     use super::*;
     use crate::ingest::read::{NFIELDS, PRE};
-    use crate::ingest::tables::{DELIVERIES, PARTNERS, USAGE};
+    use crate::ingest::tables::{APPLICANTS, DELIVERIES, PARTNERS, USAGE};
 
     fn ctx() -> Context {
         Context {
@@ -760,5 +790,48 @@ mod tests {
                 Some("OUT_OF_PERIOD".into())
             ]
         );
+    }
+
+    #[test]
+    fn scores_are_one_to_three_digits_up_to_100_compared_as_numbers() {
+        let scores = [
+            "070", "0", "100", "101", "999", "1000", "7.5", "-5", "+7", "", "7 0",
+        ];
+        let rows: Vec<Vec<&str>> = scores
+            .iter()
+            .map(|s| {
+                let mut row = vec!["A1", "SA", "GD"];
+                row.extend([*s; 12]);
+                row
+            })
+            .collect();
+        let refs: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+        let (r, out) = reasons_of(&APPLICANTS, &refs);
+        let code = |s: &str| Some(s.to_string());
+        assert_eq!(
+            r,
+            vec![
+                None,
+                None,
+                None,
+                code("SCORE_OUT_OF_RANGE"),
+                code("SCORE_OUT_OF_RANGE"),
+                code("BAD_NUMBER"),
+                code("BAD_NUMBER"),
+                code("BAD_NUMBER"),
+                code("BAD_NUMBER"),
+                code("MISSING_FIELD"),
+                code("BAD_NUMBER"),
+            ]
+        );
+        let parsed: Vec<Option<i64>> = out
+            .column(&parsed("environment"))
+            .unwrap()
+            .i64()
+            .unwrap()
+            .iter()
+            .take(3)
+            .collect();
+        assert_eq!(parsed, [Some(70), Some(0), Some(100)]);
     }
 }

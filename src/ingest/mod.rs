@@ -2,6 +2,7 @@
 //! each into typed accepted rows and quarantined rejects. Partners are
 //! checked first; the other tables see only accepted partners.
 
+pub mod applicants;
 pub mod checks;
 pub mod csv;
 pub mod read;
@@ -51,6 +52,19 @@ impl InputStats {
                 .get("OUT_OF_PERIOD")
                 .copied()
                 .unwrap_or(0)
+    }
+
+    /// Fails with exit 3 when this input has too many counted rejects.
+    pub fn check_reject_ratio(&self, max_bp: i64) -> Result<()> {
+        if (self.counted() as i128) * 10000 > (max_bp as i128) * (self.rows_read as i128) {
+            return Err(Error::TooManyRejects {
+                file: self.path.clone(),
+                counted: self.counted(),
+                rows_read: self.rows_read,
+                max_bp,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -204,14 +218,7 @@ impl Month {
     /// Fails with exit 3 when any input has too many counted rejects.
     pub fn check_reject_ratio(&self, max_bp: i64) -> Result<()> {
         for s in &self.inputs {
-            if (s.counted() as i128) * 10000 > (max_bp as i128) * (s.rows_read as i128) {
-                return Err(Error::TooManyRejects {
-                    file: s.path.clone(),
-                    counted: s.counted(),
-                    rows_read: s.rows_read,
-                    max_bp,
-                });
-            }
+            s.check_reject_ratio(max_bp)?;
         }
         Ok(())
     }
@@ -716,7 +723,7 @@ fn reject_columns() -> [Expr; 4] {
 fn typed_columns(table: &Table, ctx: &Context) -> Vec<Expr> {
     let mut out = vec![col(LINE), col(POS)];
     out.extend(table.columns.iter().map(|c| match c.kind {
-        Kind::Amount | Kind::Date { .. } | Kind::DateTime { .. } => {
+        Kind::Amount | Kind::Score | Kind::Date { .. } | Kind::DateTime { .. } => {
             col(parsed(c.name)).alias(c.name)
         }
         Kind::Enum(v) if v == ["true", "false"] && ctx.typed.iter().any(|t| t == c.name) => {

@@ -661,6 +661,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Date { .. } => "a date (use a string or Date)",
         Kind::DateTime { .. } => "a date-time (use a string or Timestamp without time zone)",
         Kind::Enum(v) if v == ["true", "false"] => "a flag (use a string or Boolean)",
+        Kind::Score => "a score (use a string or an integer type)",
         _ => "a text column (use a string)",
     }
 }
@@ -727,6 +728,7 @@ fn typed_text(name: &str, dtype: &DataType, kind: Kind) -> Option<Vec<Expr>> {
         }
         (DataType::Decimal(_, scale), Kind::Amount) if *scale <= 2 => c,
         (DataType::Boolean, Kind::Enum(v)) if v == ["true", "false"] => c,
+        (t, Kind::Score) if t.is_integer() => c,
         _ => return None,
     };
     Some(vec![

@@ -3,6 +3,7 @@
 //! tables and columns of Part II are optional: absent, they are empty.
 
 use crate::columns::*;
+use crate::vocab::Leaf;
 
 /// What a column holds, which decides its checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub enum Kind {
     DateTime { required: bool, window: Window },
     /// A yuan amount, parsed to fen.
     Amount,
+    /// An applicant's score on one criterion: an integer 0–100 (SPEC §22).
+    Score,
 }
 
 /// Which dates a date column accepts; others are OUT_OF_PERIOD.
@@ -273,6 +276,31 @@ pub const HANDOVERS: Table = Table {
         ),
     ],
     optional: true,
+    keep_id: true,
+};
+
+/// The applicants of `settle admit` (SPEC §22): not among [`ALL`], so a
+/// settlement run never reads it, even when the period's folder has one.
+pub const APPLICANTS: Table = Table {
+    name: "applicants",
+    columns: &[
+        c(APPLICANT_ID, Kind::Id),
+        c(PARTNER_TYPE, Kind::Enum(PARTNER_TYPES)),
+        c(PROVINCE, REQUIRED_TEXT),
+        c(Leaf::BusinessAnalysis.as_str(), Kind::Score),
+        c(Leaf::DeliveryQuality.as_str(), Kind::Score),
+        c(Leaf::TransportQuality.as_str(), Kind::Score),
+        c(Leaf::Reputation.as_str(), Kind::Score),
+        c(Leaf::Prospects.as_str(), Kind::Score),
+        c(Leaf::TechCooperation.as_str(), Kind::Score),
+        c(Leaf::StaffCooperation.as_str(), Kind::Score),
+        c(Leaf::FinancialHealth.as_str(), Kind::Score),
+        c(Leaf::Equipment.as_str(), Kind::Score),
+        c(Leaf::Production.as_str(), Kind::Score),
+        c(Leaf::QualitySystem.as_str(), Kind::Score),
+        c(Leaf::Environment.as_str(), Kind::Score),
+    ],
+    optional: false,
     keep_id: true,
 };
 

@@ -26,6 +26,14 @@ impl Judgment {
         }
     }
 
+    /// The judgment of the reversed pair, a_ji = 1 / a_ij (1 stays 1).
+    pub fn inverse(self) -> Judgment {
+        Judgment {
+            k: self.k,
+            reciprocal: !self.reciprocal && self.k != 1,
+        }
+    }
+
     fn parse(text: &str) -> Option<Judgment> {
         let text = text.trim();
         let (reciprocal, k) = match text.strip_prefix("1/") {

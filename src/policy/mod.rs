@@ -12,7 +12,9 @@ use crate::error::{Error, Result};
 use crate::period::Period;
 use crate::vocab::{PartnerType, SaKind, Severity, StopReason, Tier};
 
+pub mod admission;
 pub mod judgments;
+pub use admission::Admission;
 pub use judgments::{Judgment, Judgments, Resolved};
 
 /// The four catalog categories, in the order the spec lists them.
@@ -401,6 +403,10 @@ pub struct Policy {
     /// Stop reasons for which a carried balance is forfeited (§18).
     #[serde(default)]
     pub forfeit_reasons: Vec<String>,
+    /// Partner selection and admission (§22), for `settle admit`; a
+    /// settlement run ignores it.
+    #[serde(default)]
+    pub admission: Option<Admission>,
 }
 
 /// One revenue band (阶梯分成, §17): from this monthly revenue on, an SI's
@@ -495,8 +501,8 @@ impl Policy {
         Ok(policy)
     }
 
-    /// Fails when a type's judgments have a consistency ratio of 0.10 or
-    /// more (SPEC §14).
+    /// Fails when a type's judgments (SPEC §14) or an admission matrix
+    /// (§22) have a consistency ratio of 0.10 or more.
     pub fn check_consistency(&self) -> std::result::Result<(), String> {
         for d in &self.scoring.derived {
             let cr = d.resolved.solution.cr;
@@ -507,7 +513,9 @@ impl Policy {
                 ));
             }
         }
-        Ok(())
+        self.admission
+            .as_ref()
+            .map_or(Ok(()), Admission::check_consistency)
     }
 
     fn check(&self) -> std::result::Result<(), String> {

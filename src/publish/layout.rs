@@ -5,6 +5,31 @@ use std::path::{Path, PathBuf};
 use crate::period::Period;
 use crate::vocab::Dataset;
 
+/// A history of published versions under one output root. Settlement
+/// (SPEC §6–7) and admission (§22) publish into the same Hive tree but keep
+/// separate version folders, logs and staging, so that neither ever reads
+/// the other's records as its own: an admission list is no settlement
+/// version of its period, and republishing it is no rerun.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Space {
+    /// `runs/`, `_log/`, `.staging/` at the root.
+    Settlement,
+    /// The same three under `_admission/`.
+    Admission,
+}
+
+impl Space {
+    /// The folder holding the space's `runs/`, `_log/` and `.staging/`
+    /// (the functions below take it as their `root`).
+    pub fn home(self, root: &Path) -> PathBuf {
+        match self {
+            Space::Settlement => root.to_path_buf(),
+            // The underscore keeps Hive readers out, as for `_log`.
+            Space::Admission => root.join("_admission"),
+        }
+    }
+}
+
 /// `DATASET/period=P/part-0.parquet`, relative to a root.
 pub fn dataset_rel(dataset: Dataset, period: Period) -> PathBuf {
     PathBuf::from(dataset.as_str())

@@ -98,6 +98,9 @@ pub struct Manifest {
     /// and closing totals (SPEC §18; only with carry_withheld).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balances_total: Option<BTreeMap<String, String>>,
+    /// Applicants per decision (SPEC §22; admission manifests only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admission_decisions: Option<BTreeMap<String, u64>>,
     /// When publishing finished (operator-local time).
     pub published_at: String,
 }

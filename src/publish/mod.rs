@@ -4,7 +4,9 @@
 //! the record is [`log`]'s). A run killed before the record leaves the
 //! previous version current and complete under its own `runs/<run_id>/`;
 //! the next run under the lock puts the Hive tree back to that version
-//! ([`recover`]) before it does anything else.
+//! ([`recover`]) before it does anything else. `settle admit` publishes the
+//! same way in a space of its own ([`layout::Space`]): its versions, log and
+//! staging never mix with a settled period's.
 
 pub mod durable;
 pub mod layout;
@@ -24,6 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::period::Period;
 use crate::vocab::Dataset;
+use layout::Space;
 pub use log::current;
 use manifest::{Manifest, OutputFile};
 
@@ -89,13 +92,40 @@ fn published_at() -> String {
 
 /// Publishes `files` as version `manifest.run_id` of its period and makes it
 /// current. The caller holds the lock and has run [`recover`].
-pub fn publish(root: &Path, files: Vec<Staged>, mut manifest: Manifest) -> Result<Manifest> {
+pub fn publish(root: &Path, files: Vec<Staged>, manifest: Manifest) -> Result<Manifest> {
+    publish_in(root, Space::Settlement, files, manifest)
+}
+
+/// The current version of `period` in `space`, if any.
+pub fn current_in(root: &Path, space: Space, period: Period) -> Result<Option<Manifest>> {
+    match space {
+        Space::Settlement => current(root, period),
+        // Admission was never published by v1: the log alone decides.
+        Space::Admission => {
+            let home = space.home(root);
+            match log::head(&home, period)? {
+                Some(c) => log::manifest_of(&home, &c).map(Some),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+/// [`publish`] into the Hive tree under `root`, the version kept and
+/// logged in `space`. The caller holds the lock and has run [`recover_in`].
+pub fn publish_in(
+    root: &Path,
+    space: Space,
+    files: Vec<Staged>,
+    mut manifest: Manifest,
+) -> Result<Manifest> {
     let period: Period = manifest
         .period
         .parse()
         .map_err(|e: String| Error::Usage(e))?;
     let run_id = manifest.run_id.clone();
-    let staging = layout::staging_dir(root, &run_id);
+    let home = &space.home(root);
+    let staging = layout::staging_dir(home, &run_id);
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(Error::io("clear staging", &staging))?;
     }
@@ -133,7 +163,7 @@ pub fn publish(root: &Path, files: Vec<Staged>, mut manifest: Manifest) -> Resul
         });
     }
     // 2. The version's own copy under runs/<run_id>/, which outlives it.
-    let version_dir = layout::run_dir(root, &run_id);
+    let version_dir = layout::run_dir(home, &run_id);
     let mut touched = vec![];
     for f in &files {
         let kept = version_dir.join(&f.rel);
@@ -153,11 +183,11 @@ pub fn publish(root: &Path, files: Vec<Staged>, mut manifest: Manifest) -> Resul
     }
     durable::sync_dirs(touched.iter().map(PathBuf::as_path))?;
     // 4. The manifest, then the record that makes this version current.
-    log::keep_manifest(root, period, &run_id)?;
+    log::keep_manifest(home, period, &run_id)?;
     manifest.outputs = outputs;
     manifest.published_at = published_at();
-    manifest.write(&layout::manifest_path(root, &run_id))?;
-    log::commit(root, period, &run_id)?;
+    manifest.write(&layout::manifest_path(home, &run_id))?;
+    log::commit(home, period, &run_id)?;
     let _ = std::fs::remove_dir_all(&staging);
     Ok(manifest)
 }
@@ -167,7 +197,14 @@ pub fn publish(root: &Path, files: Vec<Staged>, mut manifest: Manifest) -> Resul
 /// migrates periods published by v1 (manifests without a log).
 pub fn recover(root: &Path) -> Result<()> {
     migrate_v1(root)?;
-    let dir = root.join(".staging");
+    recover_in(root, Space::Settlement)
+}
+
+/// Undoes the publishes of `space` that were killed before their commit
+/// (call under the lock).
+pub fn recover_in(root: &Path, space: Space) -> Result<()> {
+    let home = &space.home(root);
+    let dir = home.join(".staging");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Ok(());
     };
@@ -176,30 +213,31 @@ pub fn recover(root: &Path) -> Result<()> {
         if let Ok(bytes) = std::fs::read(&intent_path)
             && let Ok(intent) = serde_json::from_slice::<Intent>(&bytes)
         {
-            roll_back(root, &intent)?;
+            roll_back(root, home, &intent)?;
         }
     }
     std::fs::remove_dir_all(&dir).map_err(Error::io("clear stale staging", &dir))
 }
 
-/// Puts every live file an uncommitted publish may have replaced back to
-/// the current version's (or removes it when the current version has no
-/// such file), and drops the uncommitted version's folder.
-fn roll_back(root: &Path, intent: &Intent) -> Result<()> {
+/// Puts every live file (under `root`) an uncommitted publish may have
+/// replaced back to the current version's (or removes it when the current
+/// version has no such file), and drops the uncommitted version's folder
+/// (under `home`, its space's).
+fn roll_back(root: &Path, home: &Path, intent: &Intent) -> Result<()> {
     let period: Period = intent.period.parse().map_err(|e: String| Error::Usage(e))?;
-    let versions = log::versions(root, period)?;
+    let versions = log::versions(home, period)?;
     if versions.last().is_some_and(|c| c.run_id == intent.run_id) {
         return Ok(()); // committed: only the cleanup was cut short
     }
     let current = match versions.last() {
-        Some(c) => Some(log::manifest_of(root, c)?),
+        Some(c) => Some(log::manifest_of(home, c)?),
         None => None,
     };
     // Every committed version's outputs: a path the current version does
     // not list may still be an earlier version's (its adjustments).
     let mut committed = vec![];
     for c in &versions {
-        committed.push(log::manifest_of(root, c)?);
+        committed.push(log::manifest_of(home, c)?);
     }
     tracing::warn!(period = %intent.period, run_id = %intent.run_id, "undoing a publish that did not finish");
     let mut touched = vec![];
@@ -210,7 +248,7 @@ fn roll_back(root: &Path, intent: &Intent) -> Result<()> {
             .iter()
             .find(lists)
             .or_else(|| committed.iter().rev().find(lists))
-            .map(|m| layout::run_dir(root, &m.run_id).join(rel))
+            .map(|m| layout::run_dir(home, &m.run_id).join(rel))
             .filter(|kept| kept.is_file());
         match keep {
             Some(src) => durable::link_into_place(&src, &live)?,
@@ -223,7 +261,7 @@ fn roll_back(root: &Path, intent: &Intent) -> Result<()> {
     }
     durable::sync_dirs(touched.iter().map(PathBuf::as_path))?;
     if !versions.iter().any(|c| c.run_id == intent.run_id) {
-        let dir = layout::run_dir(root, &intent.run_id);
+        let dir = layout::run_dir(home, &intent.run_id);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(Error::io("remove unfinished", &dir))?;
         }

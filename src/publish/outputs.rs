@@ -85,7 +85,7 @@ pub fn schema(dataset: Dataset) -> &'static [(&'static str, Out)] {
             (REASONS, Text),
             (WITHHELD, Money),
         ],
-        Dataset::Rejects => &[
+        Dataset::Rejects | Dataset::AdmissionRejects => &[
             (SOURCE, Text),
             ("line", Count),
             (REASON, Text),
@@ -110,6 +110,15 @@ pub fn schema(dataset: Dataset) -> &'static [(&'static str, Out)] {
             (FORFEITED, Money),
             (CLOSING, Money),
         ],
+        Dataset::Admissions => &[
+            (APPLICANT_ID, Text),
+            (PARTNER_TYPE, Text),
+            (PROVINCE, Text),
+            (COMPOSITE_BP, Int32),
+            (POOL_SIZE, Int32),
+            (RANK, Int32),
+            (DECISION, Text),
+        ],
         Dataset::Adjustments => &[
             (PARTNER_ID, Text),
             (COMPONENT, Text),
@@ -122,9 +131,10 @@ pub fn schema(dataset: Dataset) -> &'static [(&'static str, Out)] {
     }
 }
 
-/// Whether the dataset carries a run_id column (rejects do not: SPEC §6).
+/// Whether the dataset carries a run_id column (rejects do not: SPEC §6,
+/// nor admission rejects, which have "the columns of rejects": §22).
 fn has_run_id(dataset: Dataset) -> bool {
-    dataset != Dataset::Rejects
+    !matches!(dataset, Dataset::Rejects | Dataset::AdmissionRejects)
 }
 
 /// Largest magnitude in fen that Decimal(18,2) holds, plus one.

@@ -493,20 +493,7 @@ fn held_lock_is_reported_at_once_and_released_when_its_holder_dies() {
     let w = Workdir::new();
     w.copy_month(&repo().join("fixtures/appendix-a/2026-10"), "2026-10");
     w.config("utf-8", "2026-10");
-    std::fs::create_dir_all(w.path().join("out")).unwrap();
-    let lock = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(w.path().join("out/.lock"))
-        .unwrap();
-    std::io::Write::write_all(
-        &mut &lock,
-        b"pid 99999 running `settle run --period 2026-10`",
-    )
-    .unwrap();
-    lock.lock().unwrap();
+    let lock = w.hold_lock("pid 99999 running `settle run --period 2026-10`");
     let started = Instant::now();
     let run = w.settle(&["run", "--period", "2026-10"]).expect(4);
     assert!(started.elapsed() < Duration::from_secs(5), "exits at once");

@@ -1,6 +1,7 @@
 //! Integration tests: drive the `settle` binary in temporary folders and read
 //! what it wrote back.
 
+mod admit;
 mod errors;
 mod explain;
 mod formats;

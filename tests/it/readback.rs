@@ -15,7 +15,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use crate::run::run_fixtures;
 
 /// Schema and rows of one file, read by arrow-rs.
-fn read(path: &Path) -> (Vec<(String, DataType)>, Vec<RecordBatch>) {
+pub fn read(path: &Path) -> (Vec<(String, DataType)>, Vec<RecordBatch>) {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
     let schema = builder

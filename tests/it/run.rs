@@ -112,7 +112,8 @@ fn appendix_a_ledger_payouts_and_scores() {
     }
 }
 
-fn files_under(root: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+/// Every Parquet and JSON file under `root` with its bytes and modification time.
+pub fn files_under(root: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
     let mut found = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {

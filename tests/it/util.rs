@@ -78,6 +78,22 @@ impl Workdir {
         }
     }
 
+    /// Takes the output root's lock as another run would, with `note` as
+    /// its holder's text; held until the file is dropped.
+    pub fn hold_lock(&self, note: &str) -> std::fs::File {
+        std::fs::create_dir_all(self.path().join("out")).unwrap();
+        let lock = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(self.path().join("out/.lock"))
+            .unwrap();
+        std::io::Write::write_all(&mut &lock, note.as_bytes()).unwrap();
+        lock.lock().unwrap();
+        lock
+    }
+
     /// Runs `settle --config settle.toml ARGS` in the workspace.
     pub fn settle(&self, args: &[&str]) -> Run {
         self.settle_env(&[], args)
