@@ -30,6 +30,12 @@ pub enum Command {
     Rerun(crate::cmd::rerun::RerunArgs),
     /// Explain every figure of one partner in a published period.
     Explain(crate::cmd::explain::ExplainArgs),
+    /// Write the month report of a published period again.
+    Report(crate::cmd::report::ReportArgs),
+    /// Settle a published period under another policy and compare; publishes nothing.
+    Simulate(crate::cmd::simulate::SimulateArgs),
+    /// Write a printable statement (对账单) per partner of a published period.
+    Statements(crate::cmd::statements::StatementsArgs),
     /// Show the KPI weights of the policy in force (and the AHP behind them).
     Weights(crate::cmd::weights::WeightsArgs),
     /// Score a period's applicants by AHP and publish the admission list.
@@ -68,6 +74,9 @@ pub fn run(args: Args) -> Result<()> {
         Command::Run(a) => crate::cmd::run::run(&config()?, a),
         Command::Rerun(a) => crate::cmd::rerun::run(&config()?, a),
         Command::Explain(a) => crate::cmd::explain::run(&config()?, a),
+        Command::Report(a) => crate::cmd::report::run(&config()?, a),
+        Command::Simulate(a) => crate::cmd::simulate::run(&config()?, a),
+        Command::Statements(a) => crate::cmd::statements::run(&config()?, a),
         Command::Weights(a) => crate::cmd::weights::run(&config()?, a),
         Command::Admit(a) => crate::cmd::admit::run(&config()?, a),
         #[cfg(feature = "generate")]

@@ -133,3 +133,11 @@ pub const APPLICANT_ID: &str = "applicant_id";
 pub const COMPOSITE_BP: &str = "composite_bp";
 /// `decision`.
 pub const DECISION: &str = "decision";
+/// `diff` (simulate): the tier of the published version.
+pub const TIER_BEFORE: &str = "tier_before";
+/// `diff`: the tier under the simulated policy.
+pub const TIER_AFTER: &str = "tier_after";
+/// `diff`: the published net payout.
+pub const NET_BEFORE: &str = "net_before";
+/// `diff`: the net payout under the simulated policy.
+pub const NET_AFTER: &str = "net_after";

@@ -223,7 +223,7 @@ fn adjustments_rel(
 /// The frame a dataset publishes from a settled month: none for balances
 /// without `carry_withheld`, nor for adjustments (a rerun builds them by
 /// comparing with the published ledger), nor for the datasets of
-/// `settle admit`.
+/// `settle admit`, nor for a simulation's diff.
 fn frame_of<'a>(dataset: Dataset, month: &'a Month, s: &'a Settlement) -> Option<&'a DataFrame> {
     match dataset {
         Dataset::Rejects => Some(&month.rejects),
@@ -234,6 +234,8 @@ fn frame_of<'a>(dataset: Dataset, month: &'a Month, s: &'a Settlement) -> Option
         Dataset::Sanctions => Some(&s.sanctions),
         Dataset::SettlementStop => Some(&s.settlement_stop),
         Dataset::Scores => Some(&s.scores),
-        Dataset::Adjustments | Dataset::Admissions | Dataset::AdmissionRejects => None,
+        Dataset::Adjustments | Dataset::Admissions | Dataset::AdmissionRejects | Dataset::Diff => {
+            None
+        }
     }
 }

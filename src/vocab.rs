@@ -131,6 +131,9 @@ words! {
         Admissions = "admissions",
         /// Quarantined applicants rows (SPEC §22).
         AdmissionRejects = "admission_rejects",
+        /// What a policy change would do per partner (`settle simulate`;
+        /// written to the folder asked for, never published).
+        Diff = "diff",
     }
 }
 
@@ -426,9 +429,10 @@ mod tests {
         assert_eq!(Reason::parse("NO_SUCH_REASON"), None);
         assert_eq!(Reason::BadEncoding.code(), 0);
         assert_eq!(Reason::DuplicateId.code(), 19);
-        // Every dataset is a monthly one, an admission one, or adjustments.
+        // Every dataset is a monthly one, an admission one, adjustments or
+        // a simulation's diff.
         assert_eq!(
-            Dataset::MONTHLY.len() + Dataset::ADMISSION.len() + 1,
+            Dataset::MONTHLY.len() + Dataset::ADMISSION.len() + 2,
             Dataset::ALL.len()
         );
         assert_eq!(Leaf::ALL.len(), 12);

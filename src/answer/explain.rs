@@ -693,7 +693,7 @@ fn balance(rows: &DataFrame) -> Result<Option<Balance>> {
 }
 
 /// The rows of `frame` whose partner_id is `partner_id`.
-pub(super) fn rows_of(frame: &DataFrame, partner_id: &str) -> Result<DataFrame> {
+pub fn rows_of(frame: &DataFrame, partner_id: &str) -> Result<DataFrame> {
     frame
         .clone()
         .lazy()
@@ -703,7 +703,7 @@ pub(super) fn rows_of(frame: &DataFrame, partner_id: &str) -> Result<DataFrame> 
 }
 
 /// The first row of a frame, read by column name.
-pub(super) struct Row<'a>(pub &'a DataFrame);
+pub struct Row<'a>(pub &'a DataFrame);
 
 impl Row<'_> {
     fn value(&self, name: &str) -> Result<AnyValue<'_>> {

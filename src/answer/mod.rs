@@ -9,6 +9,7 @@
 pub mod explain;
 pub mod html;
 pub mod month_report;
+pub mod simulate;
 pub mod statement;
 pub mod text;
 
@@ -31,6 +32,8 @@ pub struct Recomputed {
     pub month: Month,
     /// The state carried from the previous period's published version.
     pub previous: Previous,
+    /// That version's manifest (None for the first period).
+    pub previous_manifest: Option<Manifest>,
     /// The settled month, equal to what was published.
     pub settlement: Settlement,
 }
@@ -82,8 +85,57 @@ pub fn recompute(config: &Config, period: Period) -> Result<Recomputed> {
         policy,
         month,
         previous,
+        previous_manifest,
         settlement,
     })
+}
+
+/// The month report of a recomputed period (the page its run published).
+pub fn month_report(config: &Config, r: &Recomputed) -> Result<String> {
+    let previous_tiers = r
+        .previous_manifest
+        .as_ref()
+        .map(|m| publish::state::tiers(&config.output_root, m))
+        .transpose()?;
+    month_report::render(&month_report::MonthFacts {
+        manifest: &r.manifest,
+        settlement: &r.settlement,
+        rejects: &r.month.rejects,
+        previous_tiers,
+    })
+}
+
+/// The adjustments of the recomputed version against the version it
+/// replaced (empty for a first version): the rerun's own comparison.
+pub fn adjustments(config: &Config, r: &Recomputed) -> Result<polars::prelude::DataFrame> {
+    use polars::prelude::IntoLazy;
+    let root = &config.output_root;
+    let before = match &r.manifest.previous_run_id {
+        Some(run_id) => publish::log::manifests_of(root, period_of(r)?)?
+            .into_iter()
+            .find(|m| &m.run_id == run_id),
+        None => None,
+    };
+    let Some(before) = before else {
+        return compute::adjust::adjustments(
+            r.settlement.ledger.clone().lazy().limit(0),
+            r.settlement.ledger.clone().lazy().limit(0),
+            "",
+        )
+        .collect()
+        .map_err(Error::polars("adjustments"));
+    };
+    compute::adjust::adjustments(
+        publish::state::ledger_fen(root, &before)?.lazy(),
+        r.settlement.ledger.clone().lazy(),
+        &before.run_id,
+    )
+    .collect()
+    .map_err(Error::polars("adjustments"))
+}
+
+fn period_of(r: &Recomputed) -> Result<Period> {
+    r.manifest.period.parse().map_err(Error::Usage)
 }
 
 /// One sentence naming each input (or the policy, or the program) that

@@ -10,6 +10,7 @@ use super::html::{Cell, bars, esc, page, table};
 use crate::columns::*;
 use crate::compute::Settlement;
 use crate::error::{Error, Result};
+use crate::ingest::read::LINE;
 use crate::publish::manifest::{Manifest, yuan};
 use crate::vocab::{PartnerType, Tier};
 
@@ -25,6 +26,9 @@ pub struct MonthFacts<'a> {
     /// when there is no previous period).
     pub previous_tiers: Option<DataFrame>,
 }
+
+/// Rejected rows listed with their raw text (the rest are counted).
+const REJECTS_SHOWN: usize = 50;
 
 fn err() -> impl FnOnce(PolarsError) -> Error {
     Error::polars("month report")
@@ -319,6 +323,27 @@ pub fn render(f: &MonthFacts) -> Result<String> {
         &[SOURCE, REASON],
     )?;
     body.push_str(&table(&["input", "reason", "rows"], &cells(&rejects, &[])));
+    let shown = sorted(
+        f.rejects.clone().lazy().select([
+            col(SOURCE),
+            col(LINE),
+            col(REASON),
+            col(DETAIL),
+            col(RAW),
+        ]),
+        &[SOURCE, LINE],
+    )?;
+    if shown.height() > 0 {
+        body.push_str(&format!(
+            "<p>The first {} of {} rejected rows (all of them are in the rejects dataset):</p>\n",
+            shown.height().min(REJECTS_SHOWN),
+            shown.height()
+        ));
+        body.push_str(&table(
+            &["input", "line", "reason", "detail", "raw"],
+            &cells(&shown.head(Some(REJECTS_SHOWN)), &[]),
+        ));
+    }
     let mut inputs = Vec::new();
     for i in &m.inputs {
         inputs.push(vec![

@@ -4,7 +4,10 @@ pub mod admit;
 pub mod explain;
 #[cfg(feature = "generate")]
 pub mod generate;
+pub mod report;
 pub mod rerun;
 pub mod run;
+pub mod simulate;
+pub mod statements;
 pub mod validate;
 pub mod weights;

@@ -119,6 +119,14 @@ pub fn schema(dataset: Dataset) -> &'static [(&'static str, Out)] {
             (RANK, Int32),
             (DECISION, Text),
         ],
+        Dataset::Diff => &[
+            (PARTNER_ID, Text),
+            (TIER_BEFORE, Text),
+            (TIER_AFTER, Text),
+            (NET_BEFORE, Money),
+            (NET_AFTER, Money),
+            (DELTA, Money),
+        ],
         Dataset::Adjustments => &[
             (PARTNER_ID, Text),
             (COMPONENT, Text),
@@ -134,7 +142,10 @@ pub fn schema(dataset: Dataset) -> &'static [(&'static str, Out)] {
 /// Whether the dataset carries a run_id column (rejects do not: SPEC §6,
 /// nor admission rejects, which have "the columns of rejects": §22).
 fn has_run_id(dataset: Dataset) -> bool {
-    !matches!(dataset, Dataset::Rejects | Dataset::AdmissionRejects)
+    !matches!(
+        dataset,
+        Dataset::Rejects | Dataset::AdmissionRejects | Dataset::Diff
+    )
 }
 
 /// Largest magnitude in fen that Decimal(18,2) holds, plus one.

@@ -22,7 +22,7 @@ fn golden() -> Workdir {
 }
 
 /// The golden months published up to 2026-10.
-fn published_golden() -> Workdir {
+pub(crate) fn published_golden() -> Workdir {
     let w = golden();
     w.settle(&["run", "--period", "2026-10"]).expect(0);
     w
@@ -30,7 +30,7 @@ fn published_golden() -> Workdir {
 
 /// The dispute: September's usage is corrected after October is published.
 /// A09 billed 250.00 (not 200.50) and S11 150.00 (not 100.00).
-fn correct_september(dir: &Path) {
+pub(crate) fn correct_september(dir: &Path) {
     let path = dir.join("inputs/2026-09/usage.csv");
     let text = std::fs::read_to_string(&path).unwrap();
     let fixed = text

@@ -2,6 +2,7 @@
 //! what it wrote back.
 
 mod admit;
+mod answers;
 mod errors;
 mod explain;
 mod formats;
