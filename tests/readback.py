@@ -6,8 +6,10 @@ pyarrow opens every file with plain string types; and that the current
 manifest's control totals equal DuckDB's sums. Exits 1 naming the first
 mismatch. Under a root that `settle admit` published into, it checks the
 admission datasets the same way (INTEGER scores and ranks, decisions equal to
-the manifest's). `.ci/run` runs it on the fixture months; `cargo test` proves the
-same with arrow-rs and needs no Python.
+the manifest's). A root that does not exist, or holds neither `ledger/` nor
+`admissions/`, is a failure (exit 1): a wrong root must not read back as ok.
+`.ci/run` runs it on the fixture months; `cargo test` proves the same with
+arrow-rs and needs no Python.
 
 Usage: python3 tests/readback.py OUTPUT_ROOT PERIOD...
 """
@@ -19,9 +21,19 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+if len(sys.argv) < 3:
+    sys.exit("usage: python3 tests/readback.py OUTPUT_ROOT PERIOD...")
 root = Path(sys.argv[1])
 periods = sys.argv[2:]
 failures = []
+
+# Nothing to read back is a failure, not a pass: every check below sits under
+# "if this dataset's folder exists", so a wrong root would otherwise print ok.
+if not root.is_dir():
+    sys.exit(f"readback: FAILED: output root {root} does not exist (or is not a folder)")
+if not (root / "ledger").is_dir() and not (root / "admissions").is_dir():
+    sys.exit(f"readback: FAILED: nothing published under {root}: "
+             "neither ledger/ (settle run) nor admissions/ (settle admit) is there")
 
 
 def check(ok, what):
@@ -66,6 +78,9 @@ if (root / "ledger").is_dir():
 
     for period in periods:
         log = sorted((root / "_log" / f"period={period}").glob("*.json"))
+        if not log:
+            check(False, f"{period}: no version record under _log/period={period}/ (not published)")
+            continue
         run_id = json.loads(log[-1].read_text())["run_id"]
         manifest = json.loads((root / "runs" / run_id / "manifest.json").read_text())
         for key, column in [("ledger_amount_by_component", "component"), ("ledger_amount_by_status", "status")]:
@@ -94,6 +109,9 @@ if (root / "admissions").is_dir():
             check("period" not in schema.names, f"{f}: period inside the file")
     for period in periods:
         log = sorted((root / "_admission" / "_log" / f"period={period}").glob("*.json"))
+        if not log:
+            check(False, f"{period}: no admission record under _admission/_log/period={period}/")
+            continue
         run_id = json.loads(log[-1].read_text())["run_id"]
         manifest = json.loads((root / "_admission" / "runs" / run_id / "manifest.json").read_text())
         counts = dict(duckdb.sql(

@@ -36,6 +36,13 @@ pub struct GenerateArgs {
     /// as pipelines/policies/2027-01.toml, to settle them).
     #[arg(long)]
     pub v2: bool,
+    /// How customers spread over partners: one partner each (the default),
+    /// a few (groups of 8 partners), or any partner.
+    #[arg(long, value_enum, default_value_t = generate::Spread::One)]
+    pub customer_spread: generate::Spread,
+    /// Distinct customers for `--customer-spread few|any` (default: 60 per partner).
+    #[arg(long, default_value_t = 0)]
+    pub customers: usize,
 }
 
 /// Runs `settle generate`; needs no config.
@@ -49,6 +56,8 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         out: args.out.clone(),
         bad_ppm: args.bad_fraction,
         v2: args.v2,
+        spread: args.customer_spread,
+        customers: args.customers,
     };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);

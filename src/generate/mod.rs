@@ -30,6 +30,20 @@ pub enum Format {
     Parquet,
 }
 
+/// How a month's customers spread over its partners (real months have
+/// both: small customers buy from one agent, key accounts from several).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Spread {
+    /// Each customer buys from one partner (60 customers a partner).
+    #[default]
+    One,
+    /// Each customer buys from the 8 partners of its group.
+    Few,
+    /// Any customer from any partner: nearly every usage row is its own
+    /// (partner, customer) pair when customers are many.
+    Any,
+}
+
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct Spec {
@@ -50,6 +64,10 @@ pub struct Spec {
     /// Also the Part II tables and columns (registrations, key accounts,
     /// handovers; business stops, terminations, SA kinds, cancellations).
     pub v2: bool,
+    /// How customers spread over partners.
+    pub spread: Spread,
+    /// Distinct customers for `Few` and `Any` (0: 60 per partner).
+    pub customers: usize,
 }
 
 /// Rows per chunk: one generator and one buffer each.

@@ -18,6 +18,8 @@ pub struct Ctx {
     start: NaiveDate,
     days: u64,
     partners: usize,
+    spread: super::Spread,
+    customers: u64,
 }
 
 impl Ctx {
@@ -30,7 +32,28 @@ impl Ctx {
             start,
             days,
             partners: spec.partners.max(1),
+            spread: spec.spread,
+            customers: if spec.customers == 0 {
+                spec.partners.max(1) as u64 * 60
+            } else {
+                spec.customers as u64
+            },
         }
+    }
+
+    /// A usage row's customer of partner `p` (one draw of `rng` whatever
+    /// the spread, so the other columns stay as they were).
+    fn customer(&self, rng: &mut Pcg64Mcg, p: usize, out: &mut String) {
+        let r = rng.next_u64();
+        let _ = match self.spread {
+            super::Spread::One => write!(out, "C{:06}{:03}", p + 1, r % 60),
+            super::Spread::Few => {
+                let groups = self.partners.div_ceil(8) as u64;
+                let per_group = (self.customers / groups).max(1);
+                write!(out, "K{:010}", (p as u64 / 8) * per_group + r % per_group)
+            }
+            super::Spread::Any => write!(out, "K{:010}", r % self.customers),
+        };
     }
 
     fn day(&self, rng: &mut Pcg64Mcg) -> NaiveDate {
@@ -248,7 +271,7 @@ impl Gen for Usage {
         let _ = write!(f[0], "U{:010}", idx + 1);
         let p = ctx.partner(rng);
         partner_id(&mut f[1], p);
-        let _ = write!(f[2], "C{:06}{:03}", p + 1, rng.next_u64() % 60);
+        ctx.customer(rng, p, &mut f[2]);
         f[3].push_str(names::product(rng.next_u64()));
         date(&mut f[4], ctx.day(rng));
         let r = rng.next_u64();
@@ -396,7 +419,7 @@ impl Gen for Deliveries {
         let _ = write!(f[0], "O{:09}", idx + 1);
         let p = ctx.partner(rng);
         partner_id(&mut f[1], p);
-        let _ = write!(f[2], "C{:06}{:03}", p + 1, rng.next_u64() % 60);
+        ctx.customer(rng, p, &mut f[2]);
         f[3].push_str(names::product(rng.next_u64()));
         let _ = write!(f[4], "{}.00", 500 + rng.next_u64() % 49_500);
         let promised = ctx.day(rng);

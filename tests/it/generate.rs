@@ -214,3 +214,63 @@ fn a_v2_month_has_the_channel_tables_and_settles_with_business_held_for_every_re
     );
     assert_eq!(held_by("inp"), csv, "typed Parquet holds the same business");
 }
+
+/// (partner, customer) pairs of a generated usage file, and how many rows.
+fn pairs(dir: &Path, spread: &str) -> (usize, usize, usize) {
+    let out = format!("in-{spread}");
+    settle_in(
+        dir,
+        &[
+            "generate",
+            "--period",
+            "2026-10",
+            "--partners",
+            "800",
+            "--usage-rows",
+            "40000",
+            "--out",
+            &out,
+            "--customer-spread",
+            spread,
+            "--customers",
+            "1000000",
+        ],
+    )
+    .expect(0);
+    let text = std::fs::read_to_string(dir.join(format!("{out}/2026-10/usage.csv"))).unwrap();
+    let mut pairs = BTreeSet::new();
+    let mut owners: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    let mut rows = 0;
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        pairs.insert((f[1].to_string(), f[2].to_string()));
+        owners
+            .entry(f[2].to_string())
+            .or_default()
+            .insert(f[1].to_string());
+        rows += 1;
+    }
+    let most = owners.values().map(BTreeSet::len).max().unwrap();
+    (rows, pairs.len(), most)
+}
+
+#[test]
+fn customers_spread_over_one_a_few_or_any_partner() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, one, most) = pairs(dir.path(), "one");
+    assert_eq!(most, 1, "a customer of one partner only");
+    let (_, _, most) = pairs(dir.path(), "few");
+    assert!(
+        (2..=8).contains(&most),
+        "a customer of at most 8 partners: {most}"
+    );
+    let (rows, any, _) = pairs(dir.path(), "any");
+    assert!(
+        any * 100 >= rows * 99,
+        "{any} of {rows} rows are distinct pairs"
+    );
+    assert!(
+        one * 3 < any * 2,
+        "{one} pairs repeat customers, {any} do not"
+    );
+}
