@@ -84,13 +84,28 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<bool> {
     Ok(true)
 }
 
+/// Temporary files readable like every other published file: tempfile's
+/// default is owner-only (0600), which would hide manifests, version records
+/// and rewritten reports from BI users of other accounts. 0666 less the
+/// umask, as for any file the process creates.
+fn temp_builder() -> tempfile::Builder<'static, 'static> {
+    let mut b = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    b
+}
+
 /// `bytes` in a synced temporary file beside `path`, to be renamed onto it.
 fn synced_temp(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     use std::io::Write;
     let dir = folder_of(path);
     create_dir(dir)?;
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(Error::io("create temp file in", dir))?;
+    let mut tmp = temp_builder()
+        .tempfile_in(dir)
+        .map_err(Error::io("create temp file in", dir))?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(Error::io("write", path))?;

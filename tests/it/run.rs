@@ -365,3 +365,40 @@ fn the_run_summary_of_appendix_a_whole() {
         .concat()
     );
 }
+
+/// Manifests, version records and pages are readable like the Parquet files
+/// beside them (BI users on other accounts read the log and manifests).
+#[cfg(unix)]
+#[test]
+fn every_published_file_has_the_same_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = appendix_a();
+    w.settle(&["run", "--period", "2026-10"]).expect(0);
+    let out = w.path().join("out");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let parquet = mode(&out.join("ledger/period=2026-10/part-0.parquet"));
+    assert_eq!(
+        parquet & 0o044,
+        0o044,
+        "group and others may read: {parquet:o}"
+    );
+    let (run_id, _) = head_of(&out, "2026-10");
+    let record = std::fs::read_dir(out.join("_log/period=2026-10"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    for p in [
+        out.join("runs").join(&run_id).join("manifest.json"),
+        record,
+        out.join("reports/period=2026-10/report.html"),
+    ] {
+        assert_eq!(mode(&p), parquet, "{}", p.display());
+    }
+    w.settle(&["report", "--period", "2026-10"]).expect(0);
+    assert_eq!(
+        mode(&out.join("reports/period=2026-10/report.html")),
+        parquet
+    );
+}
