@@ -261,6 +261,12 @@ pub fn explain(r: &Recomputed, partner_id: &str) -> Result<Explanation> {
     };
     let inputs = inputs(r, &row, partner_id)?;
     let kpis = kpis(r, &row, rated)?;
+    let ledger = ledger_lines(
+        &rows_of(&s.ledger, partner_id)?,
+        policy,
+        row.int(RESPONSE_KPI)?.unwrap_or(0),
+        &deductions(policy, &inputs.complaints_by_severity),
+    )?;
     let penalty_bp = row.int("penalty_bp")?.unwrap_or(0);
     let fraud = row.flag("fraud")?;
     let monthly_score = row.int(MONTHLY_SCORE)?;
@@ -331,11 +337,7 @@ pub fn explain(r: &Recomputed, partner_id: &str) -> Result<Explanation> {
         tier: row.text(TIER)?.unwrap_or_default(),
         bottom_streak: row.int(BOTTOM_STREAK)?.unwrap_or(0),
         action: row.text(ACTION)?,
-        ledger: ledger_lines(
-            &rows_of(&s.ledger, partner_id)?,
-            policy,
-            row.int(RESPONSE_KPI)?.unwrap_or(0),
-        )?,
+        ledger,
         held: held(&rows_of(&s.held, partner_id)?)?,
         stop_reasons,
         payout: payout(&rows_of(&s.payouts, partner_id)?)?,
@@ -515,7 +517,31 @@ fn kpis(r: &Recomputed, row: &Row, rated: bool) -> Result<Kpis> {
     })
 }
 
-fn ledger_lines(lines: &DataFrame, policy: &Policy, response_kpi: i64) -> Result<Vec<Line>> {
+/// The upheld complaints behind a deduction, as `n × amount [severity]`
+/// terms of the policy's deduction per severity.
+fn deductions(policy: &Policy, by_severity: &[SeverityCount]) -> String {
+    let terms: Vec<String> = by_severity
+        .iter()
+        .filter(|s| s.upheld > 0)
+        .map(|s| {
+            let fen = policy
+                .deduction_fen
+                .entries()
+                .iter()
+                .find(|(k, _)| *k == s.severity)
+                .map_or(0, |(_, v)| *v);
+            format!("{} × {} [{}]", s.upheld, yuan(fen.into()), s.severity)
+        })
+        .collect();
+    terms.join(" + ")
+}
+
+fn ledger_lines(
+    lines: &DataFrame,
+    policy: &Policy,
+    response_kpi: i64,
+    deductions: &str,
+) -> Result<Vec<Line>> {
     let lines = lines
         .sort([COMPONENT, CATEGORY], SortMultipleOptions::default())
         .map_err(Error::polars("explain"))?;
@@ -540,6 +566,7 @@ fn ledger_lines(lines: &DataFrame, policy: &Policy, response_kpi: i64) -> Result
                 rate_bp,
                 amount,
                 response_kpi,
+                deductions,
             },
             policy,
         );
@@ -575,6 +602,7 @@ struct Facts<'a> {
     rate_bp: Option<i64>,
     amount: i128,
     response_kpi: i64,
+    deductions: &'a str,
 }
 
 /// How a ledger line's amount follows from its basis, rate or quantity
@@ -589,6 +617,7 @@ fn formula(f: &Facts, policy: &Policy) -> String {
         rate_bp,
         amount,
         response_kpi,
+        deductions,
     } = *f;
     let rounded = |rate: i64| {
         format!(
@@ -633,9 +662,9 @@ fn formula(f: &Facts, policy: &Policy) -> String {
             yuan(amount)
         ),
         (Some(Component::ComplaintDeduction), _) => format!(
-            "−(deduction per upheld complaint by severity, {} upheld) = {}",
+            "−(upheld complaints × deduction per severity) = −({deductions}) = {} ({} upheld)",
+            yuan(amount),
             quantity.unwrap_or(0),
-            yuan(amount)
         ),
         (Some(Component::WithheldRelease), _) => format!(
             "the balance withheld in earlier months, released now that no stop applies: {}",

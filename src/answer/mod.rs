@@ -40,6 +40,13 @@ pub struct Recomputed {
 
 /// The current version of `period`, or exit 2 saying it is not published.
 pub fn published(config: &Config, period: Period) -> Result<Manifest> {
+    if period < config.history_starts {
+        return Err(Error::Usage(format!(
+            "period {period} is before history_starts {} of {}: settle keeps no history before it",
+            config.history_starts,
+            config.file.display()
+        )));
+    }
     publish::current(&config.output_root, period)?.ok_or_else(|| {
         Error::Usage(format!(
             "period {period} is not published under {}; run `settle run --period {period}` first",

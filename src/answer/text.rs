@@ -14,7 +14,7 @@ pub fn render(e: &Explanation) -> String {
     let mut o = String::new();
     // Writing to a String cannot fail.
     let _ = write_all(&mut o, e);
-    o
+    o.lines().map(|l| l.trim_end().to_string() + "\n").collect()
 }
 
 fn write_all(o: &mut String, e: &Explanation) -> std::fmt::Result {

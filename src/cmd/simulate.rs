@@ -76,6 +76,9 @@ pub fn run(config: &Config, args: &SimulateArgs) -> Result<()> {
         diff.height()
     ));
     let movers = simulate::movers(&diff, args.top)?;
+    if movers.height() == 0 {
+        o.push_str("  (none)\n");
+    }
     for i in 0..movers.height() {
         let one = movers.slice(i as i64, 1);
         let r = answer::explain::Row(&one);
