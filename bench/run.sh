@@ -6,7 +6,10 @@
 #   SIZES="2000000 20000000" (usage rows), FORMATS="csv parquet",
 #   BENCH_DIR=/tmp/settle-bench, BENCH_100M=1 adds a 100M-row Parquet month,
 #   BENCH_V2=0 leaves out the months with the channel inputs (generate --v2,
-#   settled under the v2 policy), which run for the largest size by default.
+#   settled under the v2 policy), which run for the largest size by default;
+#   BENCH_SPREAD=0 leaves out the months whose customers buy from any partner
+#   (generate --customer-spread any --customers 10000000: nearly every row its
+#   own (partner, customer) pair), also at the largest size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/settle-target}"
@@ -31,9 +34,12 @@ for size in $SIZES; do
     cases+=("$size $format v1")
   done
 done
+largest=$(printf '%s\n' $SIZES | grep -v 100000000 | sort -g | tail -1)
 if [ "${BENCH_V2:-1}" = 1 ]; then
-  largest=$(printf '%s\n' $SIZES | grep -v 100000000 | sort -g | tail -1)
   for format in $FORMATS; do cases+=("$largest $format v2"); done
+fi
+if [ "${BENCH_SPREAD:-1}" = 1 ]; then
+  for format in $FORMATS; do cases+=("$largest $format any"); done
 fi
 
 rows_md=""
@@ -41,6 +47,8 @@ for case in "${cases[@]}"; do
     read -r size format inputs <<< "$case"
     if [ "$inputs" = v2 ]; then
       period=2027-01; extra=(--v2); root="$BENCH_DIR/$format-$size-v2"
+    elif [ "$inputs" = any ]; then
+      period=$PERIOD; extra=(--customer-spread any --customers 10000000); root="$BENCH_DIR/$format-$size-any"
     else
       period=$PERIOD; extra=(); root="$BENCH_DIR/$format-$size"
     fi
