@@ -403,8 +403,9 @@ pub struct Policy {
     /// Stop reasons for which a carried balance is forfeited (§18).
     #[serde(default)]
     pub forfeit_reasons: Vec<String>,
-    /// Partner selection and admission (§22), for `settle admit`; a
-    /// settlement run ignores it.
+    /// Partner selection and admission (§22), for `settle admit`. Settlement
+    /// computes nothing from it, but it is part of the file's bytes (so of
+    /// every settlement run_id) and checked by every command.
     #[serde(default)]
     pub admission: Option<Admission>,
 }
