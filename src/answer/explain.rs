@@ -430,6 +430,19 @@ fn inputs(r: &Recomputed, row: &Row, partner_id: &str) -> Result<Inputs> {
     })
 }
 
+/// A `10000 × part div whole` KPI's formula, filled in; `none` when the
+/// whole is 0 (the KPI is then 10000).
+fn ratio(what: &str, part: i64, whole: i64, value: Option<i64>, none: &str) -> String {
+    if whole == 0 {
+        none.to_string()
+    } else {
+        format!(
+            "10000 × {what} = 10000 × {part} div {whole} = {}",
+            value.unwrap_or(0)
+        )
+    }
+}
+
 fn kpis(r: &Recomputed, row: &Row, rated: bool) -> Result<Kpis> {
     let policy = &r.policy.policy;
     let int = |name: &str| -> Result<i64> { Ok(row.int(name)?.unwrap_or(0)) };
@@ -471,14 +484,13 @@ fn kpis(r: &Recomputed, row: &Row, rated: bool) -> Result<Kpis> {
     };
     let (due, on_time) = (int("due")?, int("on_time")?);
     let delivery_kpi = value(DELIVERY_KPI)?;
-    let delivery_formula = if due == 0 {
-        "no delivery due: 10000".to_string()
-    } else {
-        format!(
-            "10000 × on time div due = 10000 × {on_time} div {due} = {}",
-            delivery_kpi.unwrap_or(0)
-        )
-    };
+    let delivery_formula = ratio(
+        "on time div due",
+        on_time,
+        due,
+        delivery_kpi,
+        "no delivery due: 10000",
+    );
     let (upheld, customers) = (int(UPHELD)?, int("customers")?);
     let r_max = policy.scoring.r_max_bp.get();
     let complaint_kpi = value(COMPLAINT_KPI)?;
@@ -489,14 +501,13 @@ fn kpis(r: &Recomputed, row: &Row, rated: bool) -> Result<Kpis> {
     );
     let (rows, within) = (int("complaint_rows")?, int("within_sla")?);
     let response_kpi = value(RESPONSE_KPI)?;
-    let response_formula = if rows == 0 {
-        "no complaint: 10000".to_string()
-    } else {
-        format!(
-            "10000 × within SLA div complaints = 10000 × {within} div {rows} = {}",
-            response_kpi.unwrap_or(0)
-        )
-    };
+    let response_formula = ratio(
+        "within SLA div complaints",
+        within,
+        rows,
+        response_kpi,
+        "no complaint: 10000",
+    );
     Ok(Kpis {
         revenue: Kpi {
             value_bp: revenue_kpi,
