@@ -27,6 +27,8 @@ Cases:
            2027-01 policy: handovers, holds, balances), split like `clean`.
   limit    the reject limit sees rolled rows: a month that passes raw (0.5%
            rejects) fails rolled (exit 3), as docs/scale-out.md says.
+  types    an integer amount column: settle refuses the file (exit 2), so
+           the roll-up must stop too rather than write an accepted Decimal.
 
 Exits non-zero with the first mismatch.
 """
@@ -34,6 +36,7 @@ Exits non-zero with the first mismatch.
 import argparse
 import decimal
 import glob
+import hashlib
 import os
 import random
 import shutil
@@ -257,6 +260,12 @@ def usage_rejects(out):
     return sorted(got)
 
 
+def rolled_id(partner, customer, product, date_text):
+    """The record_id that docs/scale-out.md promises for a rolled key."""
+    key = "|".join(f"{len(v)}:{v}" for v in (partner, customer, product)) + "|" + date_text
+    return PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
 def check_rolled_file(rolled_path, raw_table, case, min_factor):
     rolled = pq.read_table(rolled_path)
     raw_n, n = raw_table.num_rows, rolled.num_rows
@@ -267,6 +276,10 @@ def check_rolled_file(rolled_path, raw_table, case, min_factor):
     ids = rolled.column("record_id").to_pylist()
     rolled_ids = [i for i in ids if i is not None and i.startswith(PREFIX)]
     check(len(set(rolled_ids)) == len(rolled_ids), f"{case}: a rolled record_id repeats")
+    for r in rolled.to_pylist():
+        if r["rollup_rows"] > 1 or (r["record_id"] or "").startswith(PREFIX + "0"):
+            want = rolled_id(r["partner_id"], r["customer_id"], r["product_code"], str(r["usage_date"]))
+            check(r["record_id"] == want, f"{case}: rolled row {r} should have record_id {want}")
     # Same input, same bytes of data: rows are sorted by every column.
     return n
 
@@ -309,6 +322,13 @@ def with_bad_rows(clean, partners_ok, period_dates):
     # An id in the roll-up's own space: valid, accepted by settle, and so
     # passed through by the roll-up rather than rolled up.
     add({**first, "record_id": PREFIX + "not-a-hash", "amount": d("4.00")}, None)
+    # A valid row whose id, once trimmed, is the rolled id of a key: settle
+    # accepts it raw. Rolled, that key's rows must go through as read, or
+    # its rolled row and this one would both be DUPLICATE_ID.
+    third = rows[2]
+    taken = rolled_id(third["partner_id"], third["customer_id"], third["product_code"],
+                      str(third["usage_date"]))
+    add({**first, "record_id": " " + taken, "amount": d("5.00")}, None)
     table = pa.concat_tables([clean, pa.Table.from_pylist(bad, schema=clean.schema)])
     return table, sorted(expect)
 
@@ -416,11 +436,29 @@ def case_limit(spark, settle, work, src, clean, period):
     print(f"  limit: {len(rows)} rejects of {raw.num_rows} rows pass raw; rolled up they fail (exit 3)")
 
 
+def case_types(spark, settle, work, src, clean, period):
+    fen = [int(a * 100) for a in clean.column("amount").to_pylist()]
+    raw = clean.set_column(clean.column_names.index("amount"), "amount", pa.array(fen, pa.int64()))
+    root = lay_month(src, os.path.join(work, "types-raw"), period, raw)
+    settle_run(settle, work, "types-raw", root, period, expect=2)
+    print("  types: an integer amount column (Spark's error trace below is expected)", flush=True)
+    try:
+        rollup(spark, os.path.join(root, period, "usage.parquet"), os.path.join(work, "types-spark"))
+    except Mismatch:
+        raise
+    except Exception as e:  # Spark's error for raise_error(): any class will do
+        check("usage_rollup: settle accepts only" in str(e),
+              f"types: the roll-up failed, but not on its type check: {str(e)[:500]}")
+        print("  types: it stops the roll-up, as it stops settle (exit 2)")
+        return
+    raise Mismatch("types: the roll-up accepted an integer amount column that settle refuses")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("settle")
     ap.add_argument("--keep", help="work in this folder and keep it")
-    ap.add_argument("--cases", default="clean,bad,text,v2,limit")
+    ap.add_argument("--cases", default="clean,bad,text,limit,types,v2")
     args = ap.parse_args()
     settle = os.path.abspath(args.settle)
     work = args.keep or tempfile.mkdtemp(prefix="rollup-test-")
@@ -438,6 +476,8 @@ def main():
             case_bad(spark, settle, work, src, clean, period, text=True)
         if "limit" in cases:
             case_limit(spark, settle, work, src, clean, period)
+        if "types" in cases:
+            case_types(spark, settle, work, src, clean, period)
         if "v2" in cases:
             case_clean(spark, settle, work, "2027-01", v2=True, name="v2", seed=12)
     except Mismatch as e:

@@ -100,6 +100,11 @@ SELECT *,
     false) AS clean
 FROM rollup_text;
 
+-- Read four times below (the sums, the passed-through rows, the ids that
+-- reach settle as read, the rows of rejected groups): computed once,
+-- spilling to disk when large.
+CACHE TABLE rollup_marked OPTIONS ('storageLevel' 'MEMORY_AND_DISK');
+
 -- One row per key of clean rows. The id hashes the key with each part's
 -- length in front, so no two keys give the same text to hash:
 --   sha2(len(p) ':' p '|' len(c) ':' c '|' len(x) ':' x '|' YYYY-MM-DD, 256)
@@ -120,32 +125,57 @@ FROM rollup_marked
 WHERE clean
 GROUP BY partner_id, customer_id, product_code, usage_date, t_date;
 
+-- Read four times below: computed once.
+CACHE TABLE rollup_groups OPTIONS ('storageLevel' 'MEMORY_AND_DISK');
+
 -- A group is written rolled up only when its row is as good as its raw
 -- rows: its id is unique among the groups and is no raw id that reaches
 -- settle (else DUPLICATE_ID would reject both), and its sum fits settle's
 -- 16 integer digits (else the raw rows go through and settle's own
--- overflow rule decides, as on the raw month).
-CREATE OR REPLACE TEMPORARY VIEW rollup_ok AS
-SELECT g.*
-FROM (SELECT *, count(1) OVER (PARTITION BY gid) AS gid_uses FROM rollup_groups) g
-LEFT ANTI JOIN (SELECT DISTINCT t_id FROM rollup_marked WHERE NOT clean) p
-  ON g.gid = p.t_id
-WHERE g.gid_uses = 1 AND COALESCE(g.total < 10000000000000000, false);
+-- overflow rule decides, as on the raw month). The groups that fail are
+-- few (none in real data), so they are listed and broadcast: the big
+-- tables are never joined with each other.
+CREATE OR REPLACE TEMPORARY VIEW rollup_bad_groups AS
+SELECT g.partner_id, g.customer_id, g.product_code, g.usage_date
+FROM rollup_groups g
+LEFT SEMI JOIN (
+  SELECT gid FROM rollup_groups
+  WHERE NOT COALESCE(total < 10000000000000000, false)
+  UNION ALL
+  SELECT t_id FROM rollup_marked WHERE NOT clean AND startswith(t_id, 'rollup:')
+  UNION ALL
+  SELECT gid FROM rollup_groups GROUP BY gid HAVING count(1) > 1
+) b ON g.gid = b.gid;
 
 -- Rolled rows, then every other raw row as read. A single file, sorted by
 -- every column (nulls first), so the same input gives the same rows in the
--- same order whatever the partitioning.
+-- same order whatever the partitioning. (One partition sorted locally: the
+-- file is written by one task anyway, and a global ORDER BY would first
+-- scan everything once more to sample its ranges.)
 INSERT OVERWRITE DIRECTORY '${usage_out}' USING parquet
-SELECT /*+ COALESCE(1) */ * FROM (
-  SELECT gid AS record_id, partner_id, customer_id, product_code, usage_date,
-         total AS amount, n AS rollup_rows
-  FROM rollup_ok
+SELECT /*+ REPARTITION(1) */ * FROM (
+  SELECT /*+ BROADCAST(b) */
+         g.gid AS record_id, g.partner_id, g.customer_id, g.product_code, g.usage_date,
+         g.total AS amount, g.n AS rollup_rows
+  FROM rollup_groups g
+  LEFT ANTI JOIN rollup_bad_groups b
+    ON g.partner_id = b.partner_id AND g.customer_id = b.customer_id
+   AND g.product_code = b.product_code AND g.usage_date = b.usage_date
   UNION ALL
-  SELECT m.record_id, m.partner_id, m.customer_id, m.product_code, m.usage_date,
+  SELECT record_id, partner_id, customer_id, product_code, usage_date,
+         amount, CAST(1 AS BIGINT) AS rollup_rows
+  FROM rollup_marked WHERE NOT clean
+  UNION ALL
+  SELECT /*+ BROADCAST(b) */
+         m.record_id, m.partner_id, m.customer_id, m.product_code, m.usage_date,
          m.amount, CAST(1 AS BIGINT) AS rollup_rows
   FROM rollup_marked m
-  LEFT ANTI JOIN rollup_ok o
-    ON m.clean AND m.partner_id = o.partner_id AND m.customer_id = o.customer_id
-   AND m.product_code = o.product_code AND m.usage_date = o.usage_date
-  ORDER BY partner_id, customer_id, product_code, usage_date, record_id, amount
-);
+  LEFT SEMI JOIN rollup_bad_groups b
+    ON m.partner_id = b.partner_id AND m.customer_id = b.customer_id
+   AND m.product_code = b.product_code AND m.usage_date = b.usage_date
+  WHERE m.clean
+)
+SORT BY partner_id, customer_id, product_code, usage_date, record_id, amount;
+
+UNCACHE TABLE rollup_groups;
+UNCACHE TABLE rollup_marked;
