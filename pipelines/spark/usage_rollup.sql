@@ -86,11 +86,16 @@ FROM rollup_raw;
 -- period, is not known here: those rows are rolled up by the same key and
 -- settle rejects the rolled row (UNKNOWN_PARTNER, UNKNOWN_PRODUCT,
 -- OUT_OF_PERIOD), since every row of a group shares the key that decides it.
+-- The ids (trimmed) that occur more than once: normally few, so Spark's
+-- adaptive join broadcasts them, and only the ids are shuffled, not the rows.
+CREATE OR REPLACE TEMPORARY VIEW rollup_repeated_ids AS
+SELECT t_id AS repeated_id FROM rollup_text GROUP BY t_id HAVING count(1) > 1;
+
 CREATE OR REPLACE TEMPORARY VIEW rollup_marked AS
-SELECT *,
+SELECT r.*,
   COALESCE(
         t_id <> '' AND t_id = record_id AND NOT startswith(t_id, 'rollup:')
-    AND count(1) OVER (PARTITION BY t_id) = 1
+    AND d.repeated_id IS NULL
     AND partner_id <> '' AND NOT partner_id RLIKE '^\\p{IsWhite_Space}|\\p{IsWhite_Space}$'
     AND customer_id <> '' AND NOT customer_id RLIKE '^\\p{IsWhite_Space}|\\p{IsWhite_Space}$'
     AND product_code <> '' AND NOT product_code RLIKE '^\\p{IsWhite_Space}|\\p{IsWhite_Space}$'
@@ -98,7 +103,8 @@ SELECT *,
     AND CAST(CAST(t_date AS DATE) AS STRING) = t_date
     AND t_amt RLIKE '^[0-9]{1,16}(\\.[0-9]{1,2})?$',
     false) AS clean
-FROM rollup_text;
+FROM rollup_text r
+LEFT JOIN rollup_repeated_ids d ON r.t_id = d.repeated_id;
 
 -- Read four times below (the sums, the passed-through rows, the ids that
 -- reach settle as read, the rows of rejected groups): computed once,
