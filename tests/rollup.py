@@ -355,6 +355,7 @@ def with_text_faults(text, base_row):
         # count in the money (the roll-up does not trim; it passes them on).
         ({**d, "record_id": "T-PAD", "amount": " 12.5 ", "customer_id": " " + d["customer_id"]}, None),
         ({**d, "record_id": "T-PADDATE", "usage_date": "\t" + d["usage_date"]}, None),
+        ({**d, "record_id": "T-NEWLINE", "amount": "12.50\n"}, None),
     ]
     expect = [(r, f["record_id"]) for f, r in faults if r]
     rows = pa.Table.from_pylist([f for f, _ in faults], schema=text.schema)
@@ -421,6 +422,16 @@ def case_bad(spark, settle, work, src, clean, period, text=False):
         rolled_ids = [i for r, i in rolled_rejects if r == reason]
         check(1 <= len(rolled_ids) <= n_raw and all(i.startswith(PREFIX) for i in rolled_ids),
               f"{name}: {reason}: {n_raw} raw rejects became {rolled_ids}")
+    if text:
+        # Valid only once trimmed: not rolled up (no trimming upstream), but
+        # handed to settle as read, which trims and accepts them.
+        rolled = pq.read_table(os.path.join(work, name + "-rolled", period, "usage.parquet"))
+        as_read = {(r["record_id"], r["amount"], r["usage_date"], r["customer_id"])
+                   for r in rolled.to_pylist()}
+        for r in raw.to_pylist():
+            if r["record_id"] in ("T-PAD", "T-PADDATE", "T-NEWLINE"):
+                check((r["record_id"], r["amount"], r["usage_date"], r["customer_id"]) in as_read,
+                      f"{name}: {r} was not passed through as read")
     datasets, compared = compare_outputs(raw_out, rolled_out, name)
     print(f"  {name}: {len(expect)} planted rejects passed through; equal: {compared} rows")
 

@@ -16,7 +16,8 @@
 -- * Rolled rows get record_id 'rollup:' + the first 32 hex digits of
 --   SHA-256 over the length-prefixed group key (see rollup_groups below) and
 --   amount = the exact decimal sum. Raw ids that start with 'rollup:' are
---   never rolled up, so a rolled id cannot meet a raw id of a rolled row.
+--   never rolled up, and a key whose rolled id equals a raw id that goes
+--   through is not rolled up either, so no rolled id meets a raw one.
 -- * The output holds one Parquet file (a folder with one part-*.parquet):
 --   copy that file to <input_root>/<period>/usage.parquet.
 -- * The columns keep the input's types: Date or string usage_date, Decimal
@@ -82,10 +83,13 @@ FROM rollup_raw;
 --    DATE rejects 2026-02-30); year 0000 is BAD_DATE in settle.
 --  * amount: exactly [0-9]{1,16}(.[0-9]{1,2})? - no sign (so no -0), at most
 --    2 decimals, within settle's 16 integer digits.
+-- Patterns end in \z, not $: Java's $ also matches before a final line
+-- break, and Spark's CAST would then trim it away ('12.50\n' is 12.50).
 -- Whether the partner or product exists, and whether the date is in the
 -- period, is not known here: those rows are rolled up by the same key and
 -- settle rejects the rolled row (UNKNOWN_PARTNER, UNKNOWN_PRODUCT,
 -- OUT_OF_PERIOD), since every row of a group shares the key that decides it.
+
 -- The ids (trimmed) that occur more than once: normally few, so Spark's
 -- adaptive join broadcasts them, and only the ids are shuffled, not the rows.
 CREATE OR REPLACE TEMPORARY VIEW rollup_repeated_ids AS
@@ -96,12 +100,12 @@ SELECT r.*,
   COALESCE(
         t_id <> '' AND t_id = record_id AND NOT startswith(t_id, 'rollup:')
     AND d.repeated_id IS NULL
-    AND partner_id <> '' AND NOT partner_id RLIKE '^\\p{IsWhite_Space}|\\p{IsWhite_Space}$'
-    AND customer_id <> '' AND NOT customer_id RLIKE '^\\p{IsWhite_Space}|\\p{IsWhite_Space}$'
-    AND product_code <> '' AND NOT product_code RLIKE '^\\p{IsWhite_Space}|\\p{IsWhite_Space}$'
-    AND t_date RLIKE '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' AND NOT startswith(t_date, '0000')
+    AND partner_id <> '' AND NOT partner_id RLIKE '^\\p{IsWhite_Space}|\\p{IsWhite_Space}\\z'
+    AND customer_id <> '' AND NOT customer_id RLIKE '^\\p{IsWhite_Space}|\\p{IsWhite_Space}\\z'
+    AND product_code <> '' AND NOT product_code RLIKE '^\\p{IsWhite_Space}|\\p{IsWhite_Space}\\z'
+    AND t_date RLIKE '^[0-9]{4}-[0-9]{2}-[0-9]{2}\\z' AND NOT startswith(t_date, '0000')
     AND CAST(CAST(t_date AS DATE) AS STRING) = t_date
-    AND t_amt RLIKE '^[0-9]{1,16}(\\.[0-9]{1,2})?$',
+    AND t_amt RLIKE '^[0-9]{1,16}(\\.[0-9]{1,2})?\\z',
     false) AS clean
 FROM rollup_text r
 LEFT JOIN rollup_repeated_ids d ON r.t_id = d.repeated_id;
