@@ -30,6 +30,9 @@ pub struct Rules {
     steps: Vec<DataFrame>,
     /// The customers that have any handover.
     handed: Series,
+    /// Per partner position: whether it is the from_partner of any
+    /// handover (only its rows can move).
+    gives: Series,
     /// The usage holds as per-month lookup tables: see [`UsageHolds`].
     usage: UsageHolds,
 }
@@ -162,9 +165,8 @@ impl UsageHolds {
     /// position, product number, hold code) instead of three text columns,
     /// and named again once summed: a batch's totals are a few rows per
     /// partner.
-    fn totals(&self, rows: DataFrame) -> Result<UsageTotals> {
+    fn totals(&self, rows: &DataFrame, partner: Column) -> Result<UsageTotals> {
         let err = || Error::polars("usage holds");
-        let partner = Self::positions(&rows, PARTNER_ID, &self.index)?;
         let product =
             Self::positions(&rows, PRODUCT_CODE, &self.products)?.with_name(PRODUCT.into());
         let n_products = self.products.height() as u64;
@@ -357,43 +359,62 @@ impl Rules {
             .unique()
             .map_err(err())?;
         let usage = UsageHolds::new(&partners, policy, &kinds)?;
+        let gives = partners
+            .clone()
+            .lazy()
+            .select([crate::expr::is_in_series(
+                col(PARTNER_ID),
+                handovers
+                    .column(FROM_PARTNER)
+                    .map_err(err())?
+                    .as_materialized_series()
+                    .clone(),
+            )])
+            .collect()
+            .map_err(err())?
+            .column(PARTNER_ID)
+            .map_err(err())?
+            .as_materialized_series()
+            .clone();
         Ok(Some(Rules {
             steps,
             handed,
+            gives,
             usage,
         }))
     }
 
     /// §11: each row of a handed-over customer follows its handovers in
     /// order; a step moves the row when its current partner is the step's
-    /// from_partner and the step is effective on the usage date. One join
-    /// per step with that step's handovers (a customer's k-th), never a row
-    /// loop; rows of customers without handovers are not joined at all.
-    fn reattribute(&self, rows: LazyFrame) -> Result<DataFrame> {
+    /// from_partner and the step is effective on the usage date. Returns
+    /// `partner` (each row's partner position) with the moved rows' new
+    /// positions. Only rows whose partner gives a customer away anywhere can
+    /// move: they are picked by position (no hash), their customers probed,
+    /// and the few that move follow the steps with one join per step (a
+    /// customer's k-th handover), never a row loop over the batch.
+    fn reattribute(&self, rows: &DataFrame, partner: Column) -> Result<Column> {
         let err = || Error::polars("handovers");
         if self.steps.is_empty() {
-            return rows.collect().map_err(err());
+            return Ok(partner);
         }
-        // Eager on purpose: the batch is in memory already, and a lazy plan
-        // reading it in two branches (moved and not) was 2.5 times slower
-        // on the 2M-row v2 month.
-        let rows = rows.collect().map_err(err())?;
-        let handed = rows
-            .clone()
-            .lazy()
-            .select([crate::expr::is_in_series(col(CUSTOMER_ID), self.handed.clone()).alias("m")])
-            .collect()
-            .map_err(err())?;
-        let handed = handed
-            .column("m")
-            .and_then(|c| c.bool().cloned())
-            .map_err(err())?;
-        if !handed.any() {
-            return Ok(rows);
+        let candidates =
+            rows.select([PARTNER_ID, CUSTOMER_ID, USAGE_DATE])
+                .map_err(err())?
+                .hstack(std::slice::from_ref(&partner))
+                .map_err(err())?
+                .lazy()
+                .with_row_index(ROW, None)
+                .filter(lit(self.gives.clone()).gather(col(POS), true).and(
+                    crate::expr::is_in_series(col(CUSTOMER_ID), self.handed.clone()),
+                ))
+                .collect()
+                .map_err(err())?;
+        if candidates.height() == 0 {
+            return Ok(partner);
         }
         // A handful of rows: eager joins and column arithmetic (a lazy
         // query has a fixed cost that dwarfs them).
-        let mut moved = rows.filter(&handed).map_err(err())?;
+        let mut moved = candidates.drop(POS).map_err(err())?;
         for step in &self.steps {
             let joined = moved
                 .join(
@@ -426,17 +447,34 @@ impl Rules {
                 .map_err(err())?
                 .clone();
         }
-        let mut kept = rows.filter(&!&handed).map_err(err())?;
-        kept.vstack_mut(&moved).map_err(err())?;
-        Ok(kept)
+        let to = UsageHolds::positions(&moved, PARTNER_ID, &self.usage.index)?;
+        let rows_moved = moved.column(ROW).map_err(err())?.idx().map_err(err())?;
+        let mut patched: Vec<u32> = partner
+            .u32()
+            .map_err(err())?
+            .iter()
+            .map(|p| p.unwrap_or(u32::MAX))
+            .collect();
+        // Only the moved rows are visited: a few per batch.
+        for (row, to) in rows_moved.iter().zip(to.u32().map_err(err())?.iter()) {
+            if let (Some(row), Some(to)) = (row, to) {
+                patched[row as usize] = to;
+            }
+        }
+        Ok(Column::new(POS.into(), patched))
     }
 }
 
 impl UsageRules for Rules {
     fn totals(&self, rows: LazyFrame) -> Result<UsageTotals> {
         let names = [PARTNER_ID, CUSTOMER_ID, PRODUCT_CODE, USAGE_DATE, AMOUNT];
-        self.usage
-            .totals(self.reattribute(rows.select(names.map(col)))?)
+        let rows = rows
+            .select(names.map(col))
+            .collect()
+            .map_err(Error::polars("usage rules"))?;
+        let partner = UsageHolds::positions(&rows, PARTNER_ID, &self.usage.index)?;
+        let partner = self.reattribute(&rows, partner)?;
+        self.usage.totals(&rows, partner)
     }
 }
 
