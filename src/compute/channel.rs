@@ -168,7 +168,7 @@ impl UsageHolds {
     fn totals(&self, rows: &DataFrame, partner: Column) -> Result<UsageTotals> {
         let err = || Error::polars("usage holds");
         let product =
-            Self::positions(&rows, PRODUCT_CODE, &self.products)?.with_name(PRODUCT.into());
+            Self::positions(rows, PRODUCT_CODE, &self.products)?.with_name(PRODUCT.into());
         let n_products = self.products.height() as u64;
         let class = lit(self.class.clone()).gather(col(POS), true);
         let static_hold =
