@@ -397,24 +397,45 @@ impl Rules {
         if self.steps.is_empty() {
             return Ok(partner);
         }
-        let candidates =
-            rows.select([PARTNER_ID, CUSTOMER_ID, USAGE_DATE])
-                .map_err(err())?
-                .hstack(std::slice::from_ref(&partner))
-                .map_err(err())?
-                .lazy()
-                .with_row_index(ROW, None)
-                .filter(lit(self.gives.clone()).gather(col(POS), true).and(
-                    crate::expr::is_in_series(col(CUSTOMER_ID), self.handed.clone()),
-                ))
-                .collect()
-                .map_err(err())?;
-        if candidates.height() == 0 {
+        // Rows of partners that give a customer away, picked by position (a
+        // gather, no hash) with only their customer; then the few of those
+        // whose customer was handed over. Two steps on purpose: one filter
+        // would hash every row's customer.
+        let giving = DataFrame::new(
+            rows.height(),
+            vec![
+                rows.column(CUSTOMER_ID).map_err(err())?.clone(),
+                partner.clone(),
+            ],
+        )
+        .map_err(err())?
+        .lazy()
+        .with_row_index(ROW, None)
+        .filter(lit(self.gives.clone()).gather(col(POS), true))
+        .select([col(ROW), col(CUSTOMER_ID)])
+        .collect()
+        .map_err(err())?;
+        let handed = giving
+            .lazy()
+            .filter(crate::expr::is_in_series(
+                col(CUSTOMER_ID),
+                self.handed.clone(),
+            ))
+            .collect()
+            .map_err(err())?;
+        if handed.height() == 0 {
             return Ok(partner);
         }
-        // A handful of rows: eager joins and column arithmetic (a lazy
-        // query has a fixed cost that dwarfs them).
-        let mut moved = candidates.drop(POS).map_err(err())?;
+        let at = handed.column(ROW).map_err(err())?.idx().map_err(err())?;
+        let mut candidates = rows
+            .select([PARTNER_ID, CUSTOMER_ID, USAGE_DATE])
+            .map_err(err())?
+            .take(at)
+            .map_err(err())?;
+        candidates
+            .with_column(at.clone().into_series().into())
+            .map_err(err())?;
+        let mut moved = candidates;
         for step in &self.steps {
             let joined = moved
                 .join(

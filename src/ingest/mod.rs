@@ -446,25 +446,47 @@ fn load_usage(
     let table = &tables::USAGE;
     let mut source = read::open(table, file, encoding)?;
     let mut hashes: Vec<u64> = Vec::new();
-    let mut parts: Vec<UsageTotals> = Vec::new();
-    let (early, rows_read, sha256) = check_rows_with(&source, ctx, |typed| {
-        let err = || Error::polars("usage ids");
-        let mut batch = Vec::with_capacity(typed.height());
-        typed
-            .column(table.id())
-            .map_err(err())?
-            .str()
-            .map_err(err())?
-            .vec_hash(PlSeedableRandomStateQuality::default(), &mut batch)
-            .map_err(err())?;
-        hashes.extend(batch);
-        parts.push(UsageTotals::of_rows(typed.lazy(), rules)?);
-        if parts.len() >= MERGE_EVERY {
-            let merged = UsageTotals::merge(std::mem::take(&mut parts), held)?;
-            parts.push(merged);
-        }
-        Ok(())
-    })?;
+    // Batches are summed on a thread of their own, one batch behind the
+    // checks: the sums (and the channel rules in them) overlap the reading
+    // and checking of the next batch instead of waiting for it.
+    let (checked, parts) = std::thread::scope(|scope| {
+        let (batches, summing) = std::sync::mpsc::sync_channel::<DataFrame>(1);
+        let summer = scope.spawn(move || -> Result<Vec<UsageTotals>> {
+            let mut parts: Vec<UsageTotals> = Vec::new();
+            for typed in summing {
+                parts.push(UsageTotals::of_rows(typed.lazy(), rules)?);
+                if parts.len() >= MERGE_EVERY {
+                    let merged = UsageTotals::merge(std::mem::take(&mut parts), held)?;
+                    parts.push(merged);
+                }
+            }
+            Ok(parts)
+        });
+        let checked = check_rows_with(&source, ctx, |typed| {
+            let err = || Error::polars("usage ids");
+            let mut batch = Vec::with_capacity(typed.height());
+            typed
+                .column(table.id())
+                .map_err(err())?
+                .str()
+                .map_err(err())?
+                .vec_hash(PlSeedableRandomStateQuality::default(), &mut batch)
+                .map_err(err())?;
+            hashes.extend(batch);
+            // A closed channel means the summer stopped on an error, which
+            // is the one reported below.
+            batches
+                .send(typed)
+                .map_err(|_| Error::Usage("summing usage stopped".into()))
+        });
+        drop(batches);
+        let parts = summer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checked, parts)
+    });
+    let parts = parts?;
+    let (early, rows_read, sha256) = checked?;
     // Rejects are few: sorted once, and their count gives the accepted rows.
     let rejected = early
         .sort([LINE], SortMultipleOptions::default())
