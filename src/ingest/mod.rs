@@ -470,7 +470,7 @@ fn load_usage(
                 .map_err(err())?
                 .str()
                 .map_err(err())?
-                .vec_hash(PlSeedableRandomStateQuality::default(), &mut batch)
+                .vec_hash(PlSeedableRandomStateQuality::fixed(), &mut batch)
                 .map_err(err())?;
             hashes.extend(batch);
             // A closed channel means the summer stopped on an error, which
@@ -601,7 +601,7 @@ fn all_distinct(column: &Column) -> Result<bool> {
     column
         .str()
         .map_err(err())?
-        .vec_hash(PlSeedableRandomStateQuality::default(), &mut hashes)
+        .vec_hash(PlSeedableRandomStateQuality::fixed(), &mut hashes)
         .map_err(err())?;
     hashes_distinct(hashes, column.len())
 }

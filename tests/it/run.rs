@@ -402,3 +402,40 @@ fn every_published_file_has_the_same_permissions() {
         parquet
     );
 }
+
+/// A record repeated in another batch (batches are 2^20 records) is found
+/// like one in the same batch: the id hashes of every batch must be
+/// comparable, so they are computed with one fixed seed.
+#[test]
+fn a_record_repeated_in_a_later_batch_is_rejected_and_not_paid_twice() {
+    let w = appendix_a();
+    w.tolerate_rejects();
+    let path = w.path().join("inputs/2026-10/usage.csv");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    let rows = (1 << 20) + 10;
+    for i in 0..rows {
+        text.push_str(&format!("f{i},SA-1,C9,VNET,2026-10-05,0.01\n"));
+    }
+    // The first record again, past the first batch, and another record
+    // under the id of the second with another amount.
+    text.push_str("u1,SA-1,C1,VNET,2026-10-03,1000.00\n");
+    text.push_str("u2,SA-1,C2,MAS,2026-10-04,999\n");
+    std::fs::write(&path, text).unwrap();
+    let (run, rejects) = w.validate_with_rejects("2026-10");
+    let (read, accepted, rejected) = run.counts("usage");
+    // u1's copy is a DUPLICATE_ROW; both rows under u2 are DUPLICATE_ID
+    // (every row whose id another row with other values shares, §2 step 4).
+    assert_eq!((read, rejected), (5 + rows as u64 + 2, 3));
+    assert_eq!(accepted, 5 + rows as u64 - 1);
+    let mut keys = reject_keys(&rejects);
+    keys.sort();
+    let last = 1 + 5 + rows as i64;
+    assert_eq!(
+        keys,
+        [
+            ("usage".to_string(), 3, "DUPLICATE_ID".to_string()),
+            ("usage".to_string(), last + 1, "DUPLICATE_ROW".to_string()),
+            ("usage".to_string(), last + 2, "DUPLICATE_ID".to_string()),
+        ]
+    );
+}
