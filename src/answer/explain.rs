@@ -477,7 +477,7 @@ fn kpis(r: &Recomputed, row: &Row, rated: bool) -> Result<Kpis> {
         format!("a pool of {n}: 10000")
     } else {
         format!(
-            "10000 × (revenue rank − 1) div (pool − 1) = 10000 × {lower} div {} = {}",
+            "10000 × (partners of the pool with less revenue) div (pool − 1) = 10000 × {lower} div {} = {}",
             n - 1,
             revenue_kpi.unwrap_or(0)
         )
@@ -667,7 +667,7 @@ fn formula(f: &Facts, policy: &Policy) -> String {
             rounded(rate)
         ),
         (Some(Component::SaService), _) => format!(
-            "(paid customers × fee × response KPI + 5000) div 10000 = ({} × {} fen × {response_kpi} + 5000) div 10000 fen = {}",
+            "(paid customers × fee × response KPI + 5000) div 10000 = ({} × {} fen × {response_kpi} + 5000) div 10000 fen = {} yuan",
             quantity.unwrap_or(0),
             policy.sa.fee_fen_per_customer,
             yuan(amount)

@@ -62,6 +62,27 @@ pub fn recompute(config: &Config, period: Period) -> Result<Recomputed> {
     let root = &config.output_root;
     let manifest = published(config, period)?;
     let policy = policy::in_force(&config.policy_dir, period)?;
+    // An input the version was computed from that is gone is a changed
+    // input (exit 5), not a missing one (exit 2).
+    // (Looked for in today's input folder: the manifest's path is as the
+    // run was given it, relative to wherever it ran.)
+    for input in &manifest.inputs {
+        let here = input
+            .path
+            .file_name()
+            .map(|name| config.period_dir(period).join(name));
+        if !here.as_ref().is_some_and(|p| p.is_file()) {
+            return Err(Error::InputsChanged {
+                period: period.to_string(),
+                run_id: manifest.run_id.clone(),
+                what: format!(
+                    "input {} {} is gone",
+                    input.source,
+                    here.unwrap_or_else(|| input.path.clone()).display()
+                ),
+            });
+        }
+    }
     let month = pipeline::load_month(config, period, &policy)?;
     let previous_manifest = match &manifest.previous_period_run_id {
         Some(run_id) => publish::log::manifests_of(root, period.prev())?

@@ -17,11 +17,24 @@ pub fn render(e: &Explanation) -> String {
     o.lines().map(|l| l.trim_end().to_string() + "\n").collect()
 }
 
+/// Text from an input file as one harmless terminal line: control
+/// characters (a line break, an escape sequence) become U+FFFD.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
 fn write_all(o: &mut String, e: &Explanation) -> std::fmt::Result {
     writeln!(
         o,
         "{} {} — {} {}, {}, 状态 status {}",
-        e.partner_id, e.name, e.partner_type, e.period, e.province, e.status
+        clean(&e.partner_id),
+        clean(&e.name),
+        e.partner_type,
+        e.period,
+        clean(&e.province),
+        e.status
     )?;
     writeln!(o, "run {}", e.run_id)?;
     let i = &e.inputs;

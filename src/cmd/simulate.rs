@@ -40,6 +40,9 @@ pub fn run(config: &Config, args: &SimulateArgs) -> Result<()> {
     let what_if = policy::load_file(&args.policy)?;
     let published = answer::recompute(config, args.period)?;
     let month = pipeline::load_month(config, args.period, &what_if)?;
+    // Another catalog may reject rows the published run accepted: a run
+    // under this policy would stop on too many (exit 3), and so does this.
+    month.check_reject_ratio(what_if.policy.max_reject_ratio_bp.get())?;
     let after = compute::settle(&month, &what_if.policy, &published.previous)?;
     let before = &published.settlement;
     let compared = simulate::compared(before, &after)?;
@@ -52,6 +55,12 @@ pub fn run(config: &Config, args: &SimulateArgs) -> Result<()> {
         published.manifest.run_id,
         args.policy.display()
     ));
+    let (was, now) = (published.month.rejects.height(), month.rejects.height());
+    if was != now {
+        o.push_str(&format!(
+            "rejected input rows: {was} published, {now} under this policy (a changed catalog rejects other rows)\n"
+        ));
+    }
     o.push_str(&tier_matrix(&simulate::tier_moves(&compared)?)?);
     for key in [COMPONENT, STATUS] {
         o.push_str(&format!(
@@ -95,7 +104,8 @@ pub fn run(config: &Config, args: &SimulateArgs) -> Result<()> {
     }
 
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(Error::io("create", dir))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Usage(format!("cannot write into --out {}: {e}", dir.display())))?;
         let run_id = pipeline::run_id(
             args.period,
             &what_if,

@@ -23,21 +23,22 @@ pub struct StatementsArgs {
     pub out: PathBuf,
 }
 
-/// A partner id as a file name: characters a file system may refuse (or
-/// that climb out of the folder) become `_`.
+/// A partner id as a file name, one to one: letters, digits, `-` and `_`
+/// stay, every other byte (a `.`, `/`, space or `%` included) becomes `%XX`,
+/// so two ids never share a file and none climbs out of the folder.
 fn file_name(partner_id: &str) -> String {
-    let safe: String = partner_id
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
+    let mut name = String::new();
+    for c in partner_id.chars() {
+        if c.is_alphanumeric() || c == '-' || c == '_' {
+            name.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                name.push_str(&format!("%{b:02X}"));
             }
-        })
-        .collect();
-    let safe = safe.trim_start_matches('.');
-    format!("{}.html", if safe.is_empty() { "_" } else { safe })
+        }
+    }
+    format!("{name}.html")
 }
 
 /// Runs `settle statements`.
@@ -57,7 +58,23 @@ pub fn run(config: &Config, args: &StatementsArgs) -> Result<()> {
             .map(str::to_string)
             .collect(),
     };
-    std::fs::create_dir_all(&args.out).map_err(Error::io("create", &args.out))?;
+    // Ids that differ only in case would share a file where names ignore
+    // case (Windows, macOS): refuse rather than overwrite one with another.
+    let mut seen = std::collections::BTreeMap::new();
+    for partner in &partners {
+        let name = file_name(partner);
+        if let Some(other) = seen.insert(name.to_lowercase(), partner.clone()) {
+            return Err(Error::Usage(format!(
+                "partners {other} and {partner} would share the statement file {name} on a file system that ignores case; write them one at a time with --partner into separate folders"
+            )));
+        }
+    }
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        Error::Usage(format!(
+            "cannot write statements into {}: {e}",
+            args.out.display()
+        ))
+    })?;
     for partner in &partners {
         let e = answer::explain::explain(&r, partner)?;
         let mine = answer::explain::rows_of(&adjustments, partner)?;
@@ -79,10 +96,13 @@ mod tests {
     use super::file_name;
 
     #[test]
-    fn partner_ids_become_safe_file_names() {
+    fn partner_ids_become_safe_file_names_one_to_one() {
         assert_eq!(file_name("SA-001"), "SA-001.html");
-        assert_eq!(file_name("../etc/passwd"), "_etc_passwd.html");
-        assert_eq!(file_name("A/B C"), "A_B_C.html");
+        assert_eq!(file_name("../etc/passwd"), "%2E%2E%2Fetc%2Fpasswd.html");
+        assert_eq!(file_name("A/B C"), "A%2FB%20C.html");
+        assert_eq!(file_name("A_B"), "A_B.html");
+        assert_eq!(file_name("A B"), "A%20B.html");
+        assert_eq!(file_name("100%"), "100%25.html");
         assert_eq!(file_name("华南01"), "华南01.html");
     }
 }

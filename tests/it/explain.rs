@@ -264,4 +264,14 @@ fn explain_refuses_an_unpublished_period_an_unknown_partner_and_changed_inputs()
         "{}",
         run.stderr()
     );
+    // A deleted input is a changed input too (exit 5, not a missing table).
+    std::fs::remove_file(&complaints).unwrap();
+    let run = w
+        .settle(&["explain", "--period", "2026-10", "--partner", "A10"])
+        .expect(5);
+    assert!(
+        run.stderr().contains("complaints.csv is gone"),
+        "{}",
+        run.stderr()
+    );
 }
