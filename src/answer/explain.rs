@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Recomputed;
 use crate::columns::*;
 use crate::error::{Error, Result};
-use crate::policy::{Policy, PoolScope, Weights};
+use crate::policy::{Policy, Weights};
 use crate::publish::manifest::yuan;
 use crate::vocab::{Component, PartnerType};
 
@@ -451,27 +451,10 @@ fn kpis(r: &Recomputed, row: &Row, rated: bool) -> Result<Kpis> {
     let unrated = "not computed: the partner is unrated this month".to_string();
     let or_unrated = |f: String| if rated { f } else { unrated.clone() };
 
-    // The revenue KPI's rank: partners of the pool with less revenue.
-    let scored = &r.settlement.scored;
-    let revenue = row.money("revenue_fen")?.unwrap_or(0);
-    let mut pool =
-        col(RATED).and(col(PARTNER_TYPE).eq(lit(row.text(PARTNER_TYPE)?.unwrap_or_default())));
-    if policy.scoring.pool_scope == PoolScope::Province {
-        pool = pool.and(col(PROVINCE).eq(lit(row.text(PROVINCE)?.unwrap_or_default())));
-    }
-    let pool = scored
-        .clone()
-        .lazy()
-        .filter(pool)
-        .select([crate::expr::money(col("revenue_fen"))])
-        .collect()
-        .map_err(Error::polars("explain"))?;
-    let revenues = pool
-        .column("revenue_fen")
-        .and_then(|c| c.i128().cloned())
-        .map_err(Error::polars("explain"))?;
-    let n = revenues.len() as i64;
-    let lower = revenues.iter().flatten().filter(|v| *v < revenue).count() as i64;
+    // The pool's size and the partners below come from compute's own
+    // columns (the rule is not counted again here).
+    let n = row.int(POOL_SIZE)?.unwrap_or(0);
+    let lower = row.int(crate::compute::kpi::REVENUE_BELOW)?.unwrap_or(0);
     let revenue_kpi = value(REVENUE_KPI)?;
     let revenue_formula = if n <= 1 {
         format!("a pool of {n}: 10000")

@@ -10,10 +10,13 @@ fn full() -> Expr {
     lit(10000i64)
 }
 
-/// Revenue KPI: share of the pool with strictly smaller revenue; `pool` are
-/// the window keys and the frame must hold only one kind of partner per pool.
-pub fn revenue(pool: &[Expr]) -> Expr {
-    let n = window(len(), pool).cast(DataType::Int64);
+/// The column of how many partners of a pool have strictly less revenue
+/// (kept in the scored frame: `explain` shows it in the formula).
+pub const REVENUE_BELOW: &str = "revenue_below";
+
+/// How many partners of the pool (`pool` are the window keys) have strictly
+/// less revenue.
+pub fn revenue_below(pool: &[Expr]) -> Expr {
     let rank = col("revenue_fen").rank(
         RankOptions {
             method: RankMethod::Min,
@@ -22,10 +25,16 @@ pub fn revenue(pool: &[Expr]) -> Expr {
         None,
     );
     // Min-rank counts the strictly smaller values plus one.
-    let lower = window(rank, pool).cast(DataType::Int64) - lit(1i64);
+    window(rank, pool).cast(DataType::Int64) - lit(1i64)
+}
+
+/// Revenue KPI from [`revenue_below`]: share of the pool with strictly
+/// smaller revenue; the frame must hold only one kind of partner per pool.
+pub fn revenue(pool: &[Expr]) -> Expr {
+    let n = window(len(), pool).cast(DataType::Int64);
     when(n.clone().eq(lit(1i64)))
         .then(full())
-        .otherwise((full() * lower).floor_div(n - lit(1i64)))
+        .otherwise((full() * col(REVENUE_BELOW)).floor_div(n - lit(1i64)))
 }
 
 /// Delivery KPI: on-time share of due deliveries, 10000 when none is due.

@@ -75,6 +75,12 @@ pub fn scores(
             JoinArgs::new(JoinType::Left),
         )
         .with_columns([rated.alias(RATED), col("prev_streak").fill_null(lit(0i64))])
+        .with_column(
+            when(col(RATED))
+                .then(kpi::revenue_below(&pool(policy)))
+                .otherwise(null_i64())
+                .alias(kpi::REVENUE_BELOW),
+        )
         .with_columns([
             when(col(RATED))
                 .then(kpi::revenue(&pool(policy)))

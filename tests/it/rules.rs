@@ -147,19 +147,24 @@ fn revenue_kpi_counts_strictly_smaller_and_a_pool_of_one_is_full() {
         "partner_id,pool,revenue_fen:int",
         &["P1,a,100", "P2,a,200", "P3,a,200", "P4,a,50", "Q1,b,700"],
     );
+    let df = df
+        .lazy()
+        .with_column(kpi::revenue_below(&[col("pool")]).alias(kpi::REVENUE_BELOW))
+        .collect()
+        .unwrap();
     let got = eval(
         df,
         vec![kpi::revenue(&[col("pool")]).alias("kpi")],
-        &["partner_id", "kpi"],
+        &["partner_id", kpi::REVENUE_BELOW, "kpi"],
     );
     assert_eq!(
         got,
         [
-            "P1 3333",  // pool a, n = 4; lower = 1 (P4): 10000 * 1 div 3 = 3333
-            "P2 6666",  // lower = 2 (P1, P4; P3 ties, not smaller): 20000 div 3 = 6666
-            "P3 6666",  // tied with P2: same lower = 2, same 6666
-            "P4 0",     // nobody strictly smaller: 10000 * 0 div 3 = 0
-            "Q1 10000", // pool b, n = 1: 10000
+            "P1 1 3333",  // pool a, n = 4; lower = 1 (P4): 10000 * 1 div 3 = 3333
+            "P2 2 6666",  // lower = 2 (P1, P4; P3 ties, not smaller): 20000 div 3 = 6666
+            "P3 2 6666",  // tied with P2: same lower = 2, same 6666
+            "P4 0 0",     // nobody strictly smaller: 10000 * 0 div 3 = 0
+            "Q1 0 10000", // pool b, n = 1: 10000
         ]
     );
 }
