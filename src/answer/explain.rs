@@ -690,11 +690,10 @@ fn payout(rows: &DataFrame) -> Result<Option<Payout>> {
         return Ok(None);
     }
     let row = Row(rows);
-    let money = |name: &str| -> Result<String> { Ok(yuan(row.money(name)?.unwrap_or(0))) };
     Ok(Some(Payout {
-        gross: money(GROSS)?,
-        deductions: money(DEDUCTIONS)?,
-        net: money(NET)?,
+        gross: row.yuan(GROSS)?,
+        deductions: row.yuan(DEDUCTIONS)?,
+        net: row.yuan(NET)?,
         status: row.text(STATUS)?.unwrap_or_default(),
     }))
 }
@@ -705,13 +704,12 @@ fn balance(rows: &DataFrame) -> Result<Option<Balance>> {
         return Ok(None);
     }
     let row = Row(rows);
-    let money = |name: &str| -> Result<String> { Ok(yuan(row.money(name)?.unwrap_or(0))) };
     Ok(Some(Balance {
-        opening: money(OPENING)?,
-        withheld: money(WITHHELD)?,
-        released: money(RELEASED)?,
-        forfeited: money(FORFEITED)?,
-        closing: money(CLOSING)?,
+        opening: row.yuan(OPENING)?,
+        withheld: row.yuan(WITHHELD)?,
+        released: row.yuan(RELEASED)?,
+        forfeited: row.yuan(FORFEITED)?,
+        closing: row.yuan(CLOSING)?,
     }))
 }
 
@@ -756,6 +754,11 @@ impl Row<'_> {
             AnyValue::UInt64(v) => Some(v.into()),
             _ => None,
         })
+    }
+
+    /// A money column's value as yuan text (null as 0.00).
+    pub fn yuan(&self, name: &str) -> Result<String> {
+        Ok(yuan(self.money(name)?.unwrap_or(0)))
     }
 
     /// A text column's value.

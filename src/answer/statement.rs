@@ -8,7 +8,6 @@ use super::explain::{Explanation, Row};
 use super::html::{Cell, esc, page, table};
 use crate::columns::*;
 use crate::error::Result;
-use crate::publish::manifest::yuan;
 
 fn or_dash<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map_or("—".to_string(), T::to_string)
@@ -178,13 +177,12 @@ pub fn render(e: &Explanation, adjustments: &DataFrame) -> Result<String> {
         for n in 0..adjustments.height() {
             let one = adjustments.slice(n as i64, 1);
             let r = Row(&one);
-            let money = |name: &str| -> Result<String> { Ok(yuan(r.money(name)?.unwrap_or(0))) };
             rows.push(vec![
                 Cell::Text(r.text(COMPONENT)?.unwrap_or_default()),
                 Cell::Text(r.text(CATEGORY)?.unwrap_or_else(|| "—".into())),
-                Cell::Num(money(PREVIOUS_AMOUNT)?),
-                Cell::Num(money(NEW_AMOUNT)?),
-                Cell::Num(money(DELTA)?),
+                Cell::Num(r.yuan(PREVIOUS_AMOUNT)?),
+                Cell::Num(r.yuan(NEW_AMOUNT)?),
+                Cell::Num(r.yuan(DELTA)?),
             ]);
         }
         b.push_str(&table(

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::period::Period;
 use crate::pipeline;
 use crate::policy;
-use crate::publish::{manifest::yuan, outputs, parquet};
+use crate::publish::{outputs, parquet};
 use crate::vocab::{Dataset, PartnerType, Tier};
 
 /// Arguments of `settle simulate`.
@@ -70,13 +70,12 @@ pub fn run(config: &Config, args: &SimulateArgs) -> Result<()> {
         for i in 0..totals.height() {
             let one = totals.slice(i as i64, 1);
             let r = answer::explain::Row(&one);
-            let m = |c: &str| -> Result<String> { Ok(yuan(r.money(c)?.unwrap_or(0))) };
             o.push_str(&format!(
                 "  {:<22} {:>16} → {:>16} ({})\n",
                 r.text(key)?.unwrap_or_default(),
-                m("before")?,
-                m("after")?,
-                m(DELTA)?
+                r.yuan("before")?,
+                r.yuan("after")?,
+                r.yuan(DELTA)?
             ));
         }
     }
@@ -91,15 +90,14 @@ pub fn run(config: &Config, args: &SimulateArgs) -> Result<()> {
     for i in 0..movers.height() {
         let one = movers.slice(i as i64, 1);
         let r = answer::explain::Row(&one);
-        let m = |c: &str| -> Result<String> { Ok(yuan(r.money(c)?.unwrap_or(0))) };
         o.push_str(&format!(
             "  {:<12} {:>9} → {:<9} net {:>14} → {:>14} ({})\n",
             r.text(PARTNER_ID)?.unwrap_or_default(),
             r.text(TIER_BEFORE)?.unwrap_or_default(),
             r.text(TIER_AFTER)?.unwrap_or_default(),
-            m(NET_BEFORE)?,
-            m(NET_AFTER)?,
-            m(DELTA)?
+            r.yuan(NET_BEFORE)?,
+            r.yuan(NET_AFTER)?,
+            r.yuan(DELTA)?
         ));
     }
 
