@@ -428,9 +428,11 @@ fn load_table(
     })
 }
 
-/// Batches whose usage totals are merged at once: bounds the memory of
-/// partial totals without merging after every batch.
-const MERGE_EVERY: usize = 8;
+/// Rows of partial usage totals held before they are merged: bounds their
+/// memory without merging often. Each merge hashes every pair summed so far
+/// again; in a month where nearly every row is its own (partner, customer)
+/// pair, merging every 8 batches cost a fifth of the run (docs/performance.md).
+const MERGE_ROWS: usize = 1 << 25;
 
 /// The usage table, kept as totals. One pass sums each batch's accepted rows
 /// and keeps only a 64-bit hash of each record_id; when the hashes prove the
@@ -453,11 +455,17 @@ fn load_usage(
         let (batches, summing) = std::sync::mpsc::sync_channel::<DataFrame>(1);
         let summer = scope.spawn(move || -> Result<Vec<UsageTotals>> {
             let mut parts: Vec<UsageTotals> = Vec::new();
+            let mut pending = 0;
             for typed in summing {
-                parts.push(UsageTotals::of_rows(typed.lazy(), rules)?);
-                if parts.len() >= MERGE_EVERY {
-                    let merged = UsageTotals::merge(std::mem::take(&mut parts), held)?;
-                    parts.push(merged);
+                let part = UsageTotals::of_rows(typed.lazy(), rules)?;
+                pending += part.by_product.height() + part.customers.height();
+                parts.push(part);
+                if pending >= MERGE_ROWS {
+                    // Only rows summed since count toward the next merge:
+                    // counting the merged part would merge after every
+                    // batch once it alone passes the bound.
+                    parts = vec![UsageTotals::merge(std::mem::take(&mut parts), held)?];
+                    pending = 0;
                 }
             }
             Ok(parts)
@@ -823,7 +831,7 @@ mod tests {
 
     #[test]
     fn merged_parts_stack_with_new_parts_as_a_large_month_merges_them() {
-        // A month of many batches merges every MERGE_EVERY parts and goes on
+        // A month of many batches merges its parts every MERGE_ROWS rows and goes on
         // adding parts to the merged one: both must have one column order.
         let a = UsageTotals::of_rows(rows(&["P1", "P2"], &[100, 200]), None).unwrap();
         let b = UsageTotals::of_rows(rows(&["P1"], &[5]), None).unwrap();
