@@ -723,6 +723,23 @@ pub fn rows_of(frame: &DataFrame, partner_id: &str) -> Result<DataFrame> {
         .map_err(Error::polars("explain"))
 }
 
+/// An integer value of any width (money in fen included); None for null or
+/// a value of another type.
+pub fn integer(v: &AnyValue) -> Option<i128> {
+    Some(match *v {
+        AnyValue::Int8(n) => n.into(),
+        AnyValue::Int16(n) => n.into(),
+        AnyValue::Int32(n) => n.into(),
+        AnyValue::Int64(n) => n.into(),
+        AnyValue::Int128(n) => n,
+        AnyValue::UInt8(n) => n.into(),
+        AnyValue::UInt16(n) => n.into(),
+        AnyValue::UInt32(n) => n.into(),
+        AnyValue::UInt64(n) => n.into(),
+        _ => return None,
+    })
+}
+
 /// The first row of a frame, read by column name.
 pub struct Row<'a>(pub &'a DataFrame);
 
@@ -742,18 +759,7 @@ impl Row<'_> {
 
     /// A money or integer column's value in fen.
     pub fn money(&self, name: &str) -> Result<Option<i128>> {
-        Ok(match self.value(name)? {
-            AnyValue::Int8(v) => Some(v.into()),
-            AnyValue::Int16(v) => Some(v.into()),
-            AnyValue::Int32(v) => Some(v.into()),
-            AnyValue::Int64(v) => Some(v.into()),
-            AnyValue::Int128(v) => Some(v),
-            AnyValue::UInt8(v) => Some(v.into()),
-            AnyValue::UInt16(v) => Some(v.into()),
-            AnyValue::UInt32(v) => Some(v.into()),
-            AnyValue::UInt64(v) => Some(v.into()),
-            _ => None,
-        })
+        Ok(integer(&self.value(name)?))
     }
 
     /// A money column's value as yuan text (null as 0.00).

@@ -84,12 +84,11 @@ pub fn recompute(config: &Config, period: Period) -> Result<Recomputed> {
         }
     }
     let month = pipeline::load_month(config, period, &policy)?;
-    let previous_manifest = match &manifest.previous_period_run_id {
-        Some(run_id) => publish::log::manifests_of(root, period.prev())?
-            .into_iter()
-            .find(|m| &m.run_id == run_id),
-        None => None,
-    };
+    let previous_manifest = manifest
+        .previous_period_run_id
+        .as_deref()
+        .map(|run_id| version(root, run_id))
+        .transpose()?;
     let computed = pipeline::run_id(
         period,
         &policy,
@@ -138,32 +137,29 @@ pub fn month_report(config: &Config, r: &Recomputed) -> Result<String> {
 pub fn adjustments(config: &Config, r: &Recomputed) -> Result<polars::prelude::DataFrame> {
     use polars::prelude::IntoLazy;
     let root = &config.output_root;
-    let before = match &r.manifest.previous_run_id {
-        Some(run_id) => publish::log::manifests_of(root, period_of(r)?)?
-            .into_iter()
-            .find(|m| &m.run_id == run_id),
-        None => None,
+    let ledger = r.settlement.ledger.clone().lazy();
+    let (before, run_id) = match &r.manifest.previous_run_id {
+        Some(run_id) => (
+            publish::state::ledger_fen(root, &version(root, run_id)?)?.lazy(),
+            run_id.as_str(),
+        ),
+        // A first version: compared with itself, nothing changed.
+        None => (ledger.clone(), ""),
     };
-    let Some(before) = before else {
-        return compute::adjust::adjustments(
-            r.settlement.ledger.clone().lazy().limit(0),
-            r.settlement.ledger.clone().lazy().limit(0),
-            "",
-        )
+    compute::adjust::adjustments(before, ledger, run_id)
         .collect()
-        .map_err(Error::polars("adjustments"));
-    };
-    compute::adjust::adjustments(
-        publish::state::ledger_fen(root, &before)?.lazy(),
-        r.settlement.ledger.clone().lazy(),
-        &before.run_id,
-    )
-    .collect()
-    .map_err(Error::polars("adjustments"))
+        .map_err(Error::polars("adjustments"))
 }
 
-fn period_of(r: &Recomputed) -> Result<Period> {
-    r.manifest.period.parse().map_err(Error::Usage)
+/// The manifest of the published version `run_id` (every version keeps its
+/// own under `runs/<run_id>/`).
+fn version(root: &std::path::Path, run_id: &str) -> Result<Manifest> {
+    Manifest::read(&publish::layout::manifest_path(root, run_id))
+}
+
+/// A value, or a dash where it is null.
+pub(crate) fn or_dash<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map_or("—".to_string(), T::to_string)
 }
 
 /// One sentence naming each input (or the policy, or the program) that

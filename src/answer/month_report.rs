@@ -6,6 +6,7 @@
 
 use polars::prelude::*;
 
+use super::explain::integer;
 use super::html::{Cell, bars, esc, page, table};
 use crate::columns::*;
 use crate::compute::Settlement;
@@ -49,7 +50,7 @@ fn cells(frame: &DataFrame, money: &[&str]) -> Vec<Vec<Cell>> {
                         AnyValue::String(s) => Cell::Text(s.to_string()),
                         AnyValue::StringOwned(s) => Cell::Text(s.to_string()),
                         AnyValue::Boolean(b) => Cell::Text(b.to_string()),
-                        other => match int_of(&other) {
+                        other => match integer(&other) {
                             Some(n) if is_money => Cell::Num(yuan(n)),
                             Some(n) => Cell::Num(n.to_string()),
                             None => Cell::Text(other.to_string()),
@@ -59,21 +60,6 @@ fn cells(frame: &DataFrame, money: &[&str]) -> Vec<Vec<Cell>> {
                 .collect()
         })
         .collect()
-}
-
-fn int_of(v: &AnyValue) -> Option<i128> {
-    Some(match *v {
-        AnyValue::Int8(n) => n.into(),
-        AnyValue::Int16(n) => n.into(),
-        AnyValue::Int32(n) => n.into(),
-        AnyValue::Int64(n) => n.into(),
-        AnyValue::Int128(n) => n,
-        AnyValue::UInt8(n) => n.into(),
-        AnyValue::UInt16(n) => n.into(),
-        AnyValue::UInt32(n) => n.into(),
-        AnyValue::UInt64(n) => n.into(),
-        _ => return None,
-    })
 }
 
 /// A text column and an integer column of `frame` as chart labels/values.
@@ -91,7 +77,7 @@ fn series(frame: &DataFrame, label: &str, value: &str) -> Result<(Vec<String>, V
         .collect();
     let values = frame.column(value).map_err(err())?;
     let values = (0..values.len())
-        .map(|i| int_of(&values.get(i).unwrap_or(AnyValue::Null)).unwrap_or(0))
+        .map(|i| integer(&values.get(i).unwrap_or(AnyValue::Null)).unwrap_or(0))
         .collect();
     Ok((labels, values))
 }

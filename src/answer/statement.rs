@@ -6,12 +6,9 @@ use polars::prelude::*;
 
 use super::explain::{Explanation, Row};
 use super::html::{Cell, esc, page, table};
+use super::or_dash;
 use crate::columns::*;
 use crate::error::Result;
-
-fn or_dash<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map_or("—".to_string(), T::to_string)
-}
 
 /// The statement page of `e`; `adjustments` are the partner's rows of the
 /// period's adjustments (empty for a first version).

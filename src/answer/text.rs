@@ -4,10 +4,7 @@
 use std::fmt::Write;
 
 use super::explain::Explanation;
-
-fn or_dash<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map_or("—".to_string(), T::to_string)
-}
+use super::or_dash;
 
 /// The explanation as text.
 pub fn render(e: &Explanation) -> String {
