@@ -22,19 +22,7 @@ pub fn in_period(date: Expr, month: &Month) -> Expr {
 /// usage_rows, delivery_rows, due, on_time, complaint_rows, within_sla,
 /// upheld, penalty_bp, deduction_fen, fraud.
 pub fn partner_activity(month: &Month, policy: &Policy) -> LazyFrame {
-    let customers = month
-        .usage
-        .customers
-        .clone()
-        .lazy()
-        .group_by([col(PARTNER_ID)])
-        .agg([
-            len().cast(DataType::Int64).alias("customers"),
-            col(crate::ingest::PAID)
-                .cast(DataType::Int64)
-                .sum()
-                .alias("paid_customers"),
-        ]);
+    let customers = month.usage.customers.clone().lazy();
     let usage = month
         .usage
         .by_product

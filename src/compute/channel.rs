@@ -12,7 +12,7 @@ use polars::prelude::*;
 use crate::columns::*;
 use crate::error::{Error, Result};
 use crate::expr::one_of;
-use crate::ingest::{HOLD, Month, PAID, Registry, UsageRules, UsageTotals};
+use crate::ingest::{HOLD, Month, PAID, PairTotals, Registry, UsageRules};
 use crate::policy::{Earner, Policy};
 use crate::vocab::{Component, DeliveryStatus, HoldReason, PartnerType};
 
@@ -165,7 +165,7 @@ impl UsageHolds {
     /// position, product number, hold code) instead of three text columns,
     /// and named again once summed: a batch's totals are a few rows per
     /// partner.
-    fn totals(&self, rows: &DataFrame, partner: Column) -> Result<UsageTotals> {
+    fn totals(&self, rows: &DataFrame, partner: Column) -> Result<PairTotals> {
         let err = || Error::polars("usage holds");
         let product =
             Self::positions(rows, PRODUCT_CODE, &self.products)?.with_name(PRODUCT.into());
@@ -239,7 +239,7 @@ impl UsageHolds {
             .group_by([col(POS), col(CUSTOMER_ID)])
             .agg([col(HOLD).is_null().any(true).alias(PAID)])
             .with_column(ids.gather(col(POS), false).alias(PARTNER_ID));
-        UsageTotals::collect(by_product, customers)
+        PairTotals::collect(by_product, customers)
     }
 }
 
@@ -487,7 +487,7 @@ impl Rules {
 }
 
 impl UsageRules for Rules {
-    fn totals(&self, rows: LazyFrame) -> Result<UsageTotals> {
+    fn totals(&self, rows: LazyFrame) -> Result<PairTotals> {
         let names = [PARTNER_ID, CUSTOMER_ID, PRODUCT_CODE, USAGE_DATE, AMOUNT];
         let rows = rows
             .select(names.map(col))

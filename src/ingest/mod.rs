@@ -5,7 +5,9 @@
 pub mod applicants;
 pub mod checks;
 pub mod csv;
+pub mod lane;
 pub mod read;
+pub mod sums;
 pub mod tables;
 
 use std::collections::BTreeMap;
@@ -75,7 +77,7 @@ pub trait UsageRules: Sync {
     /// The totals of accepted `rows` (partner_id, customer_id, product_code,
     /// usage_date, amount, …) with each row re-attributed and its `hold`
     /// (`HoldReason::code`, null when it is paid) judged.
-    fn totals(&self, rows: LazyFrame) -> Result<UsageTotals>;
+    fn totals(&self, rows: LazyFrame) -> Result<PairTotals>;
 }
 
 /// The accepted registry and the Part II tables that the usage rules need,
@@ -103,8 +105,8 @@ pub struct UsageTotals {
     /// partner_id, product_code, hold, amount (fen), rows: per partner,
     /// product and hold reason code (null when paid), after handovers.
     pub by_product: DataFrame,
-    /// partner_id, customer_id, paid: each distinct pair once, with whether
-    /// any of its rows is paid.
+    /// partner_id, customers, paid_customers: each partner with usage, its
+    /// distinct customers and those with a row that is not held.
     pub customers: DataFrame,
 }
 
@@ -112,6 +114,25 @@ impl UsageTotals {
     /// Totals of accepted usage rows (partner_id, customer_id, product_code,
     /// usage_date, amount), after `rules` when there are any.
     pub fn of_rows(rows: LazyFrame, rules: Option<&dyn UsageRules>) -> Result<UsageTotals> {
+        PairTotals::of_rows(rows, rules)?.counted()
+    }
+}
+
+/// Usage summed by polars group-bys, part by part: the distinct
+/// (partner, customer) pairs are kept until the parts are merged.
+#[derive(Clone)]
+pub struct PairTotals {
+    /// As [`UsageTotals::by_product`].
+    pub by_product: DataFrame,
+    /// partner_id, customer_id, paid: each distinct pair once, with whether
+    /// any of its rows is paid.
+    pub customers: DataFrame,
+}
+
+impl PairTotals {
+    /// Totals of accepted usage rows (partner_id, customer_id, product_code,
+    /// usage_date, amount), after `rules` when there are any.
+    pub fn of_rows(rows: LazyFrame, rules: Option<&dyn UsageRules>) -> Result<PairTotals> {
         let Some(rules) = rules else {
             // Part I: nothing is re-attributed or held.
             let by_product = rows
@@ -127,14 +148,14 @@ impl UsageTotals {
                 .group_by([col(PARTNER_ID), col(CUSTOMER_ID)])
                 .agg([])
                 .with_column(lit(true).alias(PAID));
-            return UsageTotals::collect(by_product, customers);
+            return PairTotals::collect(by_product, customers);
         };
         rules.totals(rows)
     }
 
     /// Merges partial totals (of disjoint sets of rows); `held` when any row
     /// may be held (otherwise every pair is paid and needs no flag work).
-    fn merge(parts: Vec<UsageTotals>, held: bool) -> Result<UsageTotals> {
+    fn merge(parts: Vec<PairTotals>, held: bool) -> Result<PairTotals> {
         let err = || Error::polars("summing usage");
         let by_product = concat(
             parts
@@ -160,11 +181,11 @@ impl UsageTotals {
         } else {
             customers.agg([]).with_column(lit(true).alias(PAID))
         };
-        UsageTotals::collect(by_product, customers)
+        PairTotals::collect(by_product, customers)
     }
 
     /// Totals from the plans of their two frames (any column order).
-    pub fn collect(by_product: LazyFrame, customers: LazyFrame) -> Result<UsageTotals> {
+    pub fn collect(by_product: LazyFrame, customers: LazyFrame) -> Result<PairTotals> {
         // Unsorted: everything computed from the totals is an integer sum or
         // a count, and every output is sorted by a unique key before writing.
         // One column order for every part, so parts and merged parts stack.
@@ -182,8 +203,29 @@ impl UsageTotals {
             .select([col(PARTNER_ID), col(CUSTOMER_ID), col(PAID)])
             .collect()
             .map_err(Error::polars("summing usage"))?;
-        Ok(UsageTotals {
+        Ok(PairTotals {
             by_product,
+            customers,
+        })
+    }
+
+    /// The pairs counted per partner: the month's totals.
+    fn counted(self) -> Result<UsageTotals> {
+        let customers = self
+            .customers
+            .lazy()
+            .group_by([col(PARTNER_ID)])
+            .agg([
+                len().cast(DataType::Int64).alias("customers"),
+                col(PAID)
+                    .cast(DataType::Int64)
+                    .sum()
+                    .alias("paid_customers"),
+            ])
+            .collect()
+            .map_err(Error::polars("counting customers"))?;
+        Ok(UsageTotals {
+            by_product: self.by_product,
             customers,
         })
     }
@@ -418,9 +460,18 @@ fn load_table(
     let mut source = read::open(table, file, encoding)?;
     let (batches, sha256) = check_rows(&source, ctx)?;
     source.release();
-    let checked = find_duplicates(table, batches)?;
-    let stats = checked.stats(&source, sha256)?;
-    let rejects = checked.rejects_with_raw(&source)?;
+    loaded(&source, find_duplicates(table, batches)?, sha256)
+}
+
+/// A table's outcome once its file's bytes are released: stats and the
+/// rejects with their raw text.
+fn loaded<A: Accepted>(
+    source: &read::Source,
+    checked: Checked<A>,
+    sha256: String,
+) -> Result<Loaded<A>> {
+    let stats = checked.stats(source, sha256)?;
+    let rejects = checked.rejects_with_raw(source)?;
     Ok(Loaded {
         accepted: checked.accepted,
         rejects,
@@ -444,55 +495,131 @@ fn load_usage(
     ctx: &Context,
     rules: Option<&dyn UsageRules>,
 ) -> Result<Loaded<UsageTotals>> {
-    let held = rules.is_some();
     let table = &tables::USAGE;
     let mut source = read::open(table, file, encoding)?;
+    // SETTLE_USAGE_LANE=off sums Part I usage the way the channel rules do
+    // (polars checks and group-bys only): the reference the lane is tested
+    // and benchmarked against.
+    let lane_off = std::env::var("SETTLE_USAGE_LANE").is_ok_and(|v| v == "off");
+    let (checked, sha256) = match rules {
+        None if !lane_off => sum_by_lane(&source, ctx)?,
+        _ => sum_by_pairs(&source, ctx, rules)?,
+    };
+    source.release();
+    loaded(&source, checked, sha256)
+}
+
+/// Part I usage: each batch read by the clean lane when it can prove every
+/// row accepted, by the polars checks otherwise (their accepted rows then
+/// go through the lane too), and summed under integer keys on a thread of
+/// its own, one batch behind.
+fn sum_by_lane(source: &read::Source, ctx: &Context) -> Result<(Checked<UsageTotals>, String)> {
+    let lane = lane::Lane::new(ctx.period, &ctx.partner_ids, &ctx.catalog)?;
+    let typed = source.typed_columns();
+    let mut customers = lane::Customers::default();
+    let mut ids: Vec<u64> = Vec::new();
+    let (checked, sums) = check_and_sum(
+        source,
+        ctx,
+        |summing| {
+            let mut sums = sums::Sums::new(ctx.partner_ids.len(), ctx.catalog.len());
+            for rows in summing {
+                sums.add(&rows, None);
+            }
+            sums
+        },
+        |offer, batches| {
+            let (frame, form) = match &offer {
+                Offer::Read(batch) => (*batch, lane::Form::Read),
+                Offer::Accepted(rows) => (rows, lane::Form::Accepted),
+            };
+            let Some(rows) = lane.read(frame, form, &typed, &mut customers, &mut ids)? else {
+                return match offer {
+                    Offer::Read(_) => Ok(false),
+                    Offer::Accepted(_) => Err(Error::Usage(
+                        "the usage lane refused rows the checks accepted".into(),
+                    )),
+                };
+            };
+            send(batches, rows)?;
+            Ok(true)
+        },
+    );
+    let (early, rows_read, sha256) = checked?;
+    tracing::debug!(customers = customers.len(), "usage customers interned");
+    drop(customers);
+    let rejected = early
+        .sort([LINE], SortMultipleOptions::default())
+        .collect()
+        .map_err(Error::polars("rejected rows"))?;
+    if hashes_distinct(ids, rows_read - rejected.height())? {
+        let accepted = sums.finish(&ctx.partner_ids, &ctx.catalog)?;
+        return Ok((
+            Checked {
+                accepted,
+                rejected,
+                rows_read,
+            },
+            sha256,
+        ));
+    }
+    drop(sums);
+    let (batches, _) = check_rows(source, ctx)?;
+    let checked = find_duplicates(&tables::USAGE, batches)?;
+    let accepted = PairTotals::of_rows(checked.accepted.lazy(), None)?.counted()?;
+    Ok((
+        Checked {
+            accepted,
+            rejected: checked.rejected,
+            rows_read: checked.rows_read,
+        },
+        sha256,
+    ))
+}
+
+/// Usage under the channel rules (if any): each batch's accepted rows summed
+/// by polars group-bys after the rules re-attribute and hold them, keeping
+/// the distinct (partner, customer) pairs until the parts are merged.
+fn sum_by_pairs(
+    source: &read::Source,
+    ctx: &Context,
+    rules: Option<&dyn UsageRules>,
+) -> Result<(Checked<UsageTotals>, String)> {
+    let held = rules.is_some();
+    let table = &tables::USAGE;
     let mut hashes: Vec<u64> = Vec::new();
-    // Batches are summed on a thread of their own, one batch behind the
-    // checks: the sums (and the channel rules in them) overlap the reading
-    // and checking of the next batch instead of waiting for it.
-    let (checked, parts) = std::thread::scope(|scope| {
-        let (batches, summing) = std::sync::mpsc::sync_channel::<DataFrame>(1);
-        let summer = scope.spawn(move || -> Result<Vec<UsageTotals>> {
-            let mut parts: Vec<UsageTotals> = Vec::new();
+    let (checked, parts) = check_and_sum(
+        source,
+        ctx,
+        |summing: std::sync::mpsc::Receiver<DataFrame>| -> Result<Vec<PairTotals>> {
+            let mut parts: Vec<PairTotals> = Vec::new();
             let mut pending = 0;
             for typed in summing {
-                let part = UsageTotals::of_rows(typed.lazy(), rules)?;
+                let part = PairTotals::of_rows(typed.lazy(), rules)?;
                 pending += part.by_product.height() + part.customers.height();
                 parts.push(part);
                 if pending >= MERGE_ROWS {
                     // Only rows summed since count toward the next merge:
                     // counting the merged part would merge after every
                     // batch once it alone passes the bound.
-                    parts = vec![UsageTotals::merge(std::mem::take(&mut parts), held)?];
+                    parts = vec![PairTotals::merge(std::mem::take(&mut parts), held)?];
                     pending = 0;
                 }
             }
             Ok(parts)
-        });
-        let checked = check_rows_with(&source, ctx, |typed| {
-            let err = || Error::polars("usage ids");
-            let mut batch = Vec::with_capacity(typed.height());
-            typed
+        },
+        |offer, batches| {
+            let Offer::Accepted(typed) = offer else {
+                return Ok(false);
+            };
+            let ids = typed
                 .column(table.id())
-                .map_err(err())?
-                .str()
-                .map_err(err())?
-                .vec_hash(PlSeedableRandomStateQuality::fixed(), &mut batch)
-                .map_err(err())?;
-            hashes.extend(batch);
-            // A closed channel means the summer stopped on an error, which
-            // is the one reported below.
-            batches
-                .send(typed)
-                .map_err(|_| Error::Usage("summing usage stopped".into()))
-        });
-        drop(batches);
-        let parts = summer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (checked, parts)
-    });
+                .map_err(Error::polars("usage ids"))?;
+            lane::id_hashes(ids.str().map_err(Error::polars("usage ids"))?, &mut hashes);
+            send(batches, typed)?;
+            Ok(true)
+        },
+    );
     let parts = parts?;
     let (early, rows_read, sha256) = checked?;
     // Rejects are few: sorted once, and their count gives the accepted rows.
@@ -502,28 +629,21 @@ fn load_usage(
         .map_err(Error::polars("rejected rows"))?;
     let checked = if hashes_distinct(hashes, rows_read - rejected.height())? {
         Checked {
-            accepted: UsageTotals::merge(parts, held)?,
+            accepted: PairTotals::merge(parts, held)?.counted()?,
             rejected,
             rows_read,
         }
     } else {
         drop(parts);
-        let (batches, _) = check_rows(&source, ctx)?;
+        let (batches, _) = check_rows(source, ctx)?;
         let checked = find_duplicates(table, batches)?;
         Checked {
-            accepted: UsageTotals::of_rows(checked.accepted.lazy(), rules)?,
+            accepted: PairTotals::of_rows(checked.accepted.lazy(), rules)?.counted()?,
             rejected: checked.rejected,
             rows_read: checked.rows_read,
         }
     };
-    source.release();
-    let stats = checked.stats(&source, sha256)?;
-    let rejects = checked.rejects_with_raw(&source)?;
-    Ok(Loaded {
-        accepted: checked.accepted,
-        rejects,
-        stats,
-    })
+    Ok((checked, sha256))
 }
 
 /// One table split into what is kept of its accepted rows and its rejected
@@ -544,9 +664,12 @@ struct Batches {
 
 fn check_rows(source: &read::Source, ctx: &Context) -> Result<(Batches, String)> {
     let mut passing = Vec::new();
-    let (early, rows_read, sha256) = check_rows_with(source, ctx, |typed| {
+    let (early, rows_read, sha256) = check_rows_with(source, ctx, |offer| {
+        let Offer::Accepted(typed) = offer else {
+            return Ok(false);
+        };
         passing.push(typed.lazy());
-        Ok(())
+        Ok(true)
     })?;
     let passing = concat(passing, UnionArgs::default()).map_err(Error::polars("accepted rows"))?;
     Ok((
@@ -559,12 +682,51 @@ fn check_rows(source: &read::Source, ctx: &Context) -> Result<(Batches, String)>
     ))
 }
 
-/// Steps 1–3 batch by batch; each batch's accepted rows, typed, go to `keep`.
-/// Returns the rejected rows, the rows read and the file's SHA-256.
+/// Steps 1–3 with `keep` on this thread while `sum` takes what `keep` sends
+/// on a thread of its own, one item behind: the sums (and the channel rules
+/// in them) overlap the reading and checking of the next batch instead of
+/// waiting for it.
+fn check_and_sum<T: Send, S: Send>(
+    source: &read::Source,
+    ctx: &Context,
+    sum: impl FnOnce(std::sync::mpsc::Receiver<T>) -> S + Send,
+    mut keep: impl FnMut(Offer, &std::sync::mpsc::SyncSender<T>) -> Result<bool>,
+) -> (Result<(LazyFrame, usize, String)>, S) {
+    std::thread::scope(|scope| {
+        let (batches, summing) = std::sync::mpsc::sync_channel::<T>(1);
+        let summer = scope.spawn(move || sum(summing));
+        let checked = check_rows_with(source, ctx, |offer| keep(offer, &batches));
+        drop(batches);
+        let sums = summer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checked, sums)
+    })
+}
+
+/// Hands `item` to the summing thread. A closed channel means the summer
+/// stopped on an error, which is the one its caller reports.
+fn send<T>(to: &std::sync::mpsc::SyncSender<T>, item: T) -> Result<()> {
+    to.send(item)
+        .map_err(|_| Error::Usage("summing usage stopped".into()))
+}
+
+/// What [`check_rows_with`] offers its caller for each batch.
+enum Offer<'a> {
+    /// The batch as read: the caller may take it whole (every row accepted)
+    /// by returning true, or leave it to the checks.
+    Read(&'a DataFrame),
+    /// The accepted rows of a batch the checks ran on, typed.
+    Accepted(DataFrame),
+}
+
+/// Steps 1–3 batch by batch: each batch is offered to `keep` as read, then,
+/// unless it took it whole, its accepted rows, typed. Returns the rejected
+/// rows, the rows read and the file's SHA-256.
 fn check_rows_with(
     source: &read::Source,
     ctx: &Context,
-    mut keep: impl FnMut(DataFrame) -> Result<()>,
+    mut keep: impl FnMut(Offer) -> Result<bool>,
 ) -> Result<(LazyFrame, usize, String)> {
     let ctx = &Context {
         typed: source.typed_columns(),
@@ -575,6 +737,9 @@ fn check_rows_with(
     let mut early = Vec::new();
     let sha256 = source.batches(|batch| {
         rows_read += batch.height();
+        if keep(Offer::Read(&batch))? {
+            return Ok(());
+        }
         let checked = checks::reasons(batch.lazy(), table, ctx)
             .collect()
             .map_err(Error::polars("checking rows"))?;
@@ -590,12 +755,29 @@ fn check_rows_with(
             .lazy()
             .filter(failed.not())
             .select(typed_columns(table, ctx));
-        keep(
+        keep(Offer::Accepted(
             typed
                 .collect()
                 .map_err(Error::polars("typing accepted rows"))?,
-        )
+        ))
+        .map(drop)
     })?;
+    if early.is_empty() {
+        // Every batch was taken whole: no row was rejected.
+        early.push(
+            DataFrame::new(
+                0,
+                vec![
+                    Column::new_empty(LINE.into(), &DataType::Int64),
+                    Column::new_empty(REASON.into(), &DataType::String),
+                    Column::new_empty(DETAIL.into(), &DataType::String),
+                    Column::new_empty(POS.into(), &DataType::Int64),
+                ],
+            )
+            .map_err(Error::polars("rejected rows"))?
+            .lazy(),
+        );
+    }
     let early = concat(early, UnionArgs::default()).map_err(Error::polars("rejected rows"))?;
     Ok((early, rows_read, sha256))
 }
@@ -833,11 +1015,14 @@ mod tests {
     fn merged_parts_stack_with_new_parts_as_a_large_month_merges_them() {
         // A month of many batches merges its parts every MERGE_ROWS rows and goes on
         // adding parts to the merged one: both must have one column order.
-        let a = UsageTotals::of_rows(rows(&["P1", "P2"], &[100, 200]), None).unwrap();
-        let b = UsageTotals::of_rows(rows(&["P1"], &[5]), None).unwrap();
-        let merged = UsageTotals::merge(vec![a, b], false).unwrap();
-        let c = UsageTotals::of_rows(rows(&["P2"], &[7]), None).unwrap();
-        let all = UsageTotals::merge(vec![merged, c], false).unwrap();
+        let a = PairTotals::of_rows(rows(&["P1", "P2"], &[100, 200]), None).unwrap();
+        let b = PairTotals::of_rows(rows(&["P1"], &[5]), None).unwrap();
+        let merged = PairTotals::merge(vec![a, b], false).unwrap();
+        let c = PairTotals::of_rows(rows(&["P2"], &[7]), None).unwrap();
+        let all = PairTotals::merge(vec![merged, c], false)
+            .unwrap()
+            .counted()
+            .unwrap();
         let sums = all
             .by_product
             .sort([PARTNER_ID], SortMultipleOptions::default())

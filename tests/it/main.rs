@@ -10,6 +10,8 @@ mod formats;
 mod generate;
 mod golden;
 mod history;
+#[cfg(feature = "generate")]
+mod lane;
 mod props;
 mod readback;
 mod rules;

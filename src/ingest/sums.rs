@@ -1,0 +1,219 @@
+//! Accepted usage summed under integer keys, batch by batch: amounts and
+//! rows per (partner, product, hold), and each partner's distinct customers
+//! as interned numbers, so a month of any size and any spread of customers
+//! over partners is held as a few integers per (partner, customer) pair.
+
+use foldhash::quality::FixedState;
+use hashbrown::HashMap;
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::lane::Rows;
+use super::{HOLD, UsageTotals};
+use crate::columns::{AMOUNT, PARTNER_ID, PRODUCT_CODE};
+use crate::error::{Error, Result};
+
+/// The hold code that stands for "paid" in a key.
+pub const PAID_CODE: u8 = u8::MAX;
+
+/// Usage sums of a month so far.
+pub struct Sums {
+    products: u64,
+    /// (partner × products + product) × 256 + hold → (fen, rows).
+    amounts: HashMap<u64, (i128, i64), FixedState>,
+    /// Per partner position: customer number × 2, + 1 when the row is held.
+    customers: Vec<Vec<u32>>,
+    /// Length of each list after its last compaction.
+    compacted: Vec<u32>,
+}
+
+impl Sums {
+    /// Empty sums for a registry of `partners` and a catalog of `products`.
+    pub fn new(partners: usize, products: usize) -> Sums {
+        Sums {
+            products: products as u64,
+            amounts: HashMap::with_hasher(FixedState::with_seed(7)),
+            customers: vec![Vec::new(); partners],
+            compacted: vec![0; partners],
+        }
+    }
+
+    /// Adds accepted rows; `holds` gives each row's hold code ([`PAID_CODE`]
+    /// when paid), `None` when every row is paid.
+    pub fn add(&mut self, rows: &Rows, holds: Option<&[u8]>) {
+        for i in 0..rows.len() {
+            let (partner, hold) = (rows.partner[i], holds.map_or(PAID_CODE, |h| h[i]));
+            let key = ((u64::from(partner) * self.products + u64::from(rows.product[i])) << 8)
+                | u64::from(hold);
+            let sum = self.amounts.entry(key).or_insert((0, 0));
+            sum.0 += i128::from(rows.amount[i]);
+            sum.1 += 1;
+            let list = &mut self.customers[partner as usize];
+            list.push(rows.customer[i] << 1 | u32::from(hold != PAID_CODE));
+            // Keep a partner's list within twice its distinct customers: a
+            // customer buying all month from one partner is held once.
+            if list.len() >= 2 * self.compacted[partner as usize] as usize + 1024 {
+                compact(list);
+                self.compacted[partner as usize] = list.len() as u32;
+            }
+        }
+    }
+
+    /// The month's totals, partners and products named by `partner_ids` and
+    /// `catalog` (in position order).
+    pub fn finish(mut self, partner_ids: &Series, catalog: &Series) -> Result<UsageTotals> {
+        let err = || Error::polars("summing usage");
+        self.customers.par_iter_mut().for_each(compact);
+        let ids = partner_ids.str().map_err(err())?;
+        let codes = catalog.str().map_err(err())?;
+        let name = |ca: &StringChunked, at: u64| ca.get(at as usize).unwrap_or("").to_owned();
+
+        let mut keys: Vec<(u64, (i128, i64))> = self.amounts.into_iter().collect();
+        keys.sort_unstable_by_key(|(k, _)| *k);
+        let (mut partner, mut product, mut hold, mut amount, mut rows) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for (key, (fen, n)) in keys {
+            let (at, code) = (key >> 8, (key & 0xff) as u8);
+            partner.push(name(ids, at / self.products));
+            product.push(name(codes, at % self.products));
+            hold.push((code != PAID_CODE).then_some(code));
+            amount.push(fen);
+            rows.push(n);
+        }
+        let by_product = DataFrame::new(
+            partner.len(),
+            vec![
+                Column::new(PARTNER_ID.into(), partner),
+                Column::new(PRODUCT_CODE.into(), product),
+                Column::new(HOLD.into(), hold),
+                Column::new(AMOUNT.into(), amount),
+                Column::new("rows".into(), rows),
+            ],
+        )
+        .map_err(err())?;
+
+        let (mut partner, mut customers, mut paid) = (vec![], vec![], vec![]);
+        for (at, list) in self.customers.iter().enumerate() {
+            if list.is_empty() {
+                continue;
+            }
+            partner.push(name(ids, at as u64));
+            customers.push(list.len() as i64);
+            paid.push(list.iter().filter(|&&c| c & 1 == 0).count() as i64);
+        }
+        let customers = DataFrame::new(
+            partner.len(),
+            vec![
+                Column::new(PARTNER_ID.into(), partner),
+                Column::new("customers".into(), customers),
+                Column::new("paid_customers".into(), paid),
+            ],
+        )
+        .map_err(err())?;
+        Ok(UsageTotals {
+            by_product,
+            customers,
+        })
+    }
+}
+
+/// Each customer once, paid when any of its rows is: sorted, a customer's
+/// paid entry (low bit 0) comes first and is the one kept.
+fn compact(list: &mut Vec<u32>) {
+    list.sort_unstable();
+    list.dedup_by_key(|c| *c >> 1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_customers_and_paid_ones_per_partner() {
+        let rows = Rows {
+            partner: vec![0, 0, 0, 1, 1],
+            product: vec![0, 1, 0, 1, 1],
+            customer: vec![5, 5, 6, 5, 7],
+            day: vec![0; 5],
+            amount: vec![100, 250, 1, 7, 3],
+        };
+        let mut sums = Sums::new(2, 2);
+        // Partner 1's customer 7 only held; partner 0's customer 6 held once
+        // and paid in the second batch.
+        sums.add(&rows, Some(&[PAID_CODE, PAID_CODE, 3, PAID_CODE, 3]));
+        let again = Rows {
+            partner: vec![0],
+            product: vec![0],
+            customer: vec![6],
+            day: vec![0],
+            amount: vec![10],
+        };
+        sums.add(&again, None);
+        let ids = Series::new("ids".into(), ["P0", "P1"]);
+        let catalog = Series::new("c".into(), ["A", "B"]);
+        let totals = sums.finish(&ids, &catalog).unwrap();
+        let c = &totals.customers;
+        let col = |n: &str| -> Vec<i64> {
+            c.column(n)
+                .unwrap()
+                .i64()
+                .unwrap()
+                .into_no_null_iter()
+                .collect()
+        };
+        assert_eq!(col("customers"), [2, 2]);
+        assert_eq!(col("paid_customers"), [2, 1]);
+        let b = &totals.by_product;
+        let amounts: Vec<i128> = b
+            .column(AMOUNT)
+            .unwrap()
+            .i128()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        // Keys in order (a hold code sorts before paid, 255): P0/A hold 3 (1),
+        // P0/A paid (100 + 10), P0/B paid (250), P1/B hold 3 (3), P1/B paid (7).
+        assert_eq!(amounts, [1, 110, 250, 3, 7]);
+        let rows: Vec<i64> = b
+            .column("rows")
+            .unwrap()
+            .i64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(rows, [1, 2, 1, 1, 1]);
+    }
+
+    #[test]
+    fn long_lists_are_compacted_without_losing_a_paid_row() {
+        let n = 5000;
+        let rows = Rows {
+            partner: vec![0; n],
+            product: vec![0; n],
+            customer: (0..n as u32).map(|i| i % 3).collect(),
+            day: vec![0; n],
+            amount: vec![1; n],
+        };
+        let holds: Vec<u8> = (0..n)
+            .map(|i| if i == n - 1 { PAID_CODE } else { 1 })
+            .collect();
+        let mut sums = Sums::new(1, 1);
+        sums.add(&rows, Some(&holds));
+        let totals = sums
+            .finish(
+                &Series::new("i".into(), ["P"]),
+                &Series::new("c".into(), ["A"]),
+            )
+            .unwrap();
+        let c = &totals.customers;
+        // The last row (customer (n-1) % 3 = 2) is the only paid one.
+        assert_eq!(
+            c.column("customers").unwrap().i64().unwrap().get(0),
+            Some(3)
+        );
+        assert_eq!(
+            c.column("paid_customers").unwrap().i64().unwrap().get(0),
+            Some(1)
+        );
+    }
+}
