@@ -31,8 +31,8 @@ pub struct Rows {
     pub partner: Vec<u32>,
     /// Position of the product in the catalog.
     pub product: Vec<u16>,
-    /// Interned customer ([`Customers`]).
-    pub customer: Vec<u32>,
+    /// The customer's key ([`Customers::keys`]), its lowest bit clear.
+    pub customer: Vec<u128>,
     /// Days since 1970-01-01.
     pub day: Vec<i32>,
     /// Amount in fen.
@@ -119,8 +119,9 @@ impl TextTable {
     }
 }
 
-/// Customer ids interned to numbers: a distinct customer is found by
-/// comparing its text, so counts of distinct customers are exact.
+/// Customer ids as exact keys: short ones are their own key, long ones are
+/// interned to numbers, found by comparing their text, so counts of
+/// distinct customers are exact.
 ///
 /// A batch is interned partition by partition (the top bits of each
 /// customer's hash pick one of [`PARTS`] tables), and partitions are
@@ -144,10 +145,44 @@ impl Default for Customers {
     }
 }
 
+/// The low byte of a long customer's key (an inline key's is its length × 2,
+/// at most 30).
+const LONG_CUSTOMER: u128 = 0x80;
+
 impl Customers {
+    /// One key per customer, equal exactly when the texts are: a text of up
+    /// to 15 bytes is its own key (bytes, then length × 2 in the low byte),
+    /// with no table at all; a longer one is interned and keyed by its
+    /// number. The lowest bit is left clear for the sums' held flag, so a
+    /// customer's keys sort together, paid first.
+    pub fn keys(&mut self, customers: &[&str]) -> Result<Vec<u128>> {
+        let mut keys: Vec<u128> = customers
+            .par_iter()
+            .map(|c| {
+                let c = c.as_bytes();
+                if c.len() > 15 {
+                    return 0;
+                }
+                let mut bytes = [0u8; 16];
+                bytes[..c.len()].copy_from_slice(c);
+                bytes[15] = (c.len() as u8) << 1;
+                u128::from_be_bytes(bytes)
+            })
+            .collect();
+        let long: Vec<usize> = (0..customers.len())
+            .filter(|&i| customers[i].len() > 15)
+            .collect();
+        if !long.is_empty() {
+            let texts: Vec<&str> = long.iter().map(|&i| customers[i]).collect();
+            for (i, number) in long.into_iter().zip(self.intern(&texts)?) {
+                keys[i] = u128::from(number) << 8 | LONG_CUSTOMER;
+            }
+        }
+        Ok(keys)
+    }
+
     /// The numbers of `customers`, in their order, each new one given one.
-    /// Numbers stay below 2^31 (the sums keep a flag in the low bit).
-    pub fn intern(&mut self, customers: &[&str]) -> Result<Vec<u32>> {
+    fn intern(&mut self, customers: &[&str]) -> Result<Vec<u32>> {
         let state = &self.state;
         let keys: Vec<(Option<u128>, u64)> = customers
             .par_iter()
@@ -389,55 +424,68 @@ impl Lane {
 
         // Column by column: dates and amounts first, so a batch with a bad
         // one stops before any customer is interned.
-        let days: Option<Vec<i32>> = match dates {
-            Dates::Text(t) => texts(t).map(|d| self.day_of(d)).collect(),
-            Dates::Days(d) => d
-                .into_no_null_iter()
-                .map(|d| (d >= self.first && d < self.first + self.days).then_some(d))
-                .collect(),
+        // Column by column, the columns in parallel; interning last, so a
+        // batch with any doubtful value interns nothing.
+        let days = || -> Option<Vec<i32>> {
+            match dates {
+                Dates::Text(t) => texts(t).map(|d| self.day_of(d)).collect(),
+                Dates::Days(d) => d
+                    .into_no_null_iter()
+                    .map(|d| (d >= self.first && d < self.first + self.days).then_some(d))
+                    .collect(),
+            }
         };
-        let fens: Option<Vec<i64>> = match amounts {
-            Amounts::Text(t) => texts(t).map(fen_of).collect(),
-            Amounts::Decimal(d, scale) => d
-                .into_no_null_iter()
-                .map(|v| fen_of_decimal(v, scale))
-                .collect(),
-            Amounts::Fen(f) => f
-                .into_no_null_iter()
-                .map(|f| (f >= 0).then_some(f))
-                .collect(),
+        let fens = || -> Option<Vec<i64>> {
+            match amounts {
+                Amounts::Text(t) => texts(t).map(fen_of).collect(),
+                Amounts::Decimal(d, scale) => d
+                    .into_no_null_iter()
+                    .map(|v| fen_of_decimal(v, scale))
+                    .collect(),
+                Amounts::Fen(f) => f
+                    .into_no_null_iter()
+                    .map(|f| (f >= 0).then_some(f))
+                    .collect(),
+            }
         };
-        let (Some(day), Some(amount)) = (days, fens) else {
+        let hashes = || -> Option<Vec<u64>> {
+            texts(id)
+                .map(|id| (!id.is_empty()).then(|| id_hash(id)))
+                .collect()
+        };
+        let names = || -> Option<Vec<&str>> {
+            texts(customer)
+                .map(|c| (!c.is_empty()).then_some(c))
+                .collect()
+        };
+        let partners =
+            || -> Option<Vec<u32>> { texts(partner).map(|p| self.partners.get(p)).collect() };
+        let products = || -> Option<Vec<u16>> {
+            texts(product)
+                .map(|p| self.products.get(p).map(|at| at as u16))
+                .collect()
+        };
+        let ((day, amount), ((hashes, names), (partner, product))) = rayon::join(
+            || rayon::join(days, fens),
+            || {
+                rayon::join(
+                    || rayon::join(hashes, names),
+                    || rayon::join(partners, products),
+                )
+            },
+        );
+        let (Some(day), Some(amount), Some(hashes), Some(names), Some(partner), Some(product)) =
+            (day, amount, hashes, names, partner, product)
+        else {
             return Ok(None);
         };
-        let mut rows = Rows {
-            partner: Vec::with_capacity(height),
-            product: Vec::with_capacity(height),
-            customer: Vec::new(),
+        let rows = Rows {
+            partner,
+            product,
+            customer: customers.keys(&names)?,
             day,
             amount,
         };
-        let mut hashes = Vec::with_capacity(height);
-        let mut names = Vec::with_capacity(height);
-        for (((id, partner), customer), product) in texts(id)
-            .zip(texts(partner))
-            .zip(texts(customer))
-            .zip(texts(product))
-        {
-            let (Some(partner), Some(product)) =
-                (self.partners.get(partner), self.products.get(product))
-            else {
-                return Ok(None);
-            };
-            if id.is_empty() || customer.is_empty() {
-                return Ok(None);
-            }
-            hashes.push(id_hash(id));
-            rows.partner.push(partner);
-            rows.product.push(product as u16);
-            names.push(customer);
-        }
-        rows.customer = customers.intern(&names)?;
         ids.extend(hashes);
         Ok(Some(rows))
     }
@@ -560,45 +608,26 @@ mod tests {
     }
 
     #[test]
-    fn customers_are_interned_by_text() {
+    fn customers_are_keyed_by_text() {
         let mut c = Customers::default();
         let long = "C".repeat(300);
-        let first = c.intern(&["C1", "C2", "C1", &long]).unwrap();
+        let longer = format!("{long}x");
+        // 15 bytes is the longest inline key; 16 is interned.
+        let (fifteen, sixteen) = ("D".repeat(15), "D".repeat(16));
+        let first = c
+            .keys(&["C1", "C2", "C1", &long, "C1\0", &fifteen, &sixteen])
+            .unwrap();
         assert_eq!(first[0], first[2]);
         assert_ne!(first[0], first[1]);
-        let again = c.intern(&[&long, "C2", "C3"]).unwrap();
+        assert_ne!(first[0], first[4], "a trailing NUL is another text");
+        assert_ne!(first[5], first[6]);
+        let again = c.keys(&[&long, "C2", "C3", &longer, &sixteen]).unwrap();
         assert_eq!(again[0], first[3]);
         assert_eq!(again[1], first[1]);
-        assert!(!first.contains(&again[2]));
-        assert_eq!(c.len(), 4);
-    }
-}
-
-#[cfg(test)]
-mod probe {
-    #[test]
-    fn intern_speed() {
-        let mut c = super::Customers::default();
-        let mut names: Vec<String> = (0..2_000_000).map(|i| format!("CUST{i:08}")).collect();
-        // Random order, as in a real month.
-        let mut x = 88172645463325252u64;
-        for i in (1..names.len()).rev() {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            names.swap(i, (x % (i as u64 + 1)) as usize);
-        }
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let t = std::time::Instant::now();
-        for _ in 0..5 {
-            for chunk in refs.chunks(1 << 20) {
-                c.intern(chunk).unwrap();
-            }
-        }
-        eprintln!(
-            "intern 10M lookups: {:?} ({} distinct)",
-            t.elapsed(),
-            c.len()
-        );
+        assert_eq!(again[4], first[6]);
+        assert!(!first.contains(&again[2]) && !first.contains(&again[3]));
+        // Only the texts of 16 bytes and more are interned.
+        assert_eq!(c.len(), 3);
+        assert!(first.iter().chain(&again).all(|k| k & 1 == 0));
     }
 }

@@ -320,15 +320,21 @@ pub fn load(config: &Config, period: Period, policy: &Policy, rules: RulesFor) -
         handovers: handovers.as_ref().map_or(&empty_handovers, |h| &h.accepted),
     })?;
     let usage_file = file(&tables::USAGE).expect("usage is required");
-    let (usage, small) = rayon::join(
-        || load_usage(usage_file, encoding, &ctx, usage_rules.as_deref()),
-        || -> Result<(Loaded<DataFrame>, Loaded<DataFrame>)> {
+    // The small tables on a thread of their own from the start: as a rayon
+    // task they waited until usage, which keeps rayon's threads busy, was done.
+    let (usage, small) = std::thread::scope(|scope| {
+        let small = scope.spawn(|| -> Result<(Loaded<DataFrame>, Loaded<DataFrame>)> {
             Ok((
                 load(&tables::COMPLAINTS, &ctx)?.expect("complaints are required"),
                 load(&tables::DELIVERIES, &ctx)?.expect("deliveries are required"),
             ))
-        },
-    );
+        });
+        let usage = load_usage(usage_file, encoding, &ctx, usage_rules.as_deref());
+        let small = small
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (usage, small)
+    });
     let usage = usage?;
     let (complaints, deliveries) = small?;
     let mut inputs = vec![
@@ -522,7 +528,7 @@ fn sum_by_lane(source: &read::Source, ctx: &Context) -> Result<(Checked<UsageTot
         source,
         ctx,
         |summing| {
-            let mut sums = sums::Sums::new(ctx.partner_ids.len(), ctx.catalog.len());
+            let mut sums = sums::Sums::new(ctx.partner_ids.len(), ctx.catalog.len(), false);
             for rows in summing {
                 sums.add(&rows, None);
             }
@@ -797,11 +803,43 @@ fn all_distinct(column: &Column) -> Result<bool> {
 }
 
 /// Whether `rows` hashes are all different (which proves their values are).
+///
+/// The hashes are spread into 2^16 buckets by their top bits (one pass,
+/// sequential reads), and each bucket, small enough for the first-level
+/// cache, is sorted and scanned for neighbours that are equal.
 fn hashes_distinct(hashes: Vec<u64>, rows: usize) -> Result<bool> {
-    let distinct = UInt64Chunked::from_vec("hash".into(), hashes)
-        .n_unique()
-        .map_err(Error::polars("duplicate ids"))?;
-    Ok(distinct == rows)
+    use rayon::prelude::*;
+    const BITS: u32 = 16;
+    if hashes.len() != rows {
+        return Ok(false);
+    }
+    let bucket = |h: u64| (h >> (64 - BITS)) as usize;
+    let mut starts = vec![0usize; (1 << BITS) + 1];
+    for &h in &hashes {
+        starts[bucket(h) + 1] += 1;
+    }
+    for b in 0..1 << BITS {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts.clone();
+    let mut spread = vec![0u64; hashes.len()];
+    for &h in &hashes {
+        let b = bucket(h);
+        spread[next[b]] = h;
+        next[b] += 1;
+    }
+    drop(hashes);
+    let mut buckets = Vec::with_capacity(1 << BITS);
+    let mut rest = spread.as_mut_slice();
+    for b in 0..1 << BITS {
+        let (this, after) = rest.split_at_mut(starts[b + 1] - starts[b]);
+        buckets.push(this);
+        rest = after;
+    }
+    Ok(buckets.into_par_iter().all(|b| {
+        b.sort_unstable();
+        b.windows(2).all(|w| w[0] != w[1])
+    }))
 }
 
 /// Step 4 on the rows that passed steps 1–3.

@@ -20,19 +20,64 @@ pub const PAID_CODE: u8 = u8::MAX;
 pub struct Sums {
     products: u64,
     /// (partner × products + product) × 256 + hold → (fen, rows).
-    amounts: HashMap<u64, (i128, i64), FixedState>,
-    /// Per partner position: customer number × 2, + 1 when the row is held.
-    customers: Vec<Vec<u32>>,
+    amounts: Amounts,
+    /// Per partner position: customer keys, + 1 when the row is held.
+    customers: Vec<Vec<u128>>,
     /// Length of each list after its last compaction.
     compacted: Vec<u32>,
 }
 
+/// Slots of the dense sums when every (partner, product) is paid: beyond
+/// this a registry × catalog would waste memory, and a hash map is used.
+const DENSE_SLOTS: u64 = 1 << 22;
+
+/// Amount sums by key: an array when the keys are few and dense (Part I:
+/// one per partner and product), a hash map otherwise.
+enum Amounts {
+    Dense(Vec<(i128, i64)>),
+    Keyed(HashMap<u64, (i128, i64), FixedState>),
+}
+
+impl Amounts {
+    fn add(&mut self, key: u64, fen: i64) {
+        let sum = match self {
+            Amounts::Dense(slots) => &mut slots[(key >> 8) as usize],
+            Amounts::Keyed(map) => map.entry(key).or_insert((0, 0)),
+        };
+        sum.0 += i128::from(fen);
+        sum.1 += 1;
+    }
+
+    /// The non-empty sums, by key.
+    fn sorted(self) -> Vec<(u64, (i128, i64))> {
+        match self {
+            Amounts::Dense(slots) => slots
+                .into_iter()
+                .enumerate()
+                .filter(|(_, s)| s.1 > 0)
+                .map(|(at, s)| ((at as u64) << 8 | u64::from(PAID_CODE), s))
+                .collect(),
+            Amounts::Keyed(map) => {
+                let mut keys: Vec<_> = map.into_iter().collect();
+                keys.sort_unstable_by_key(|(k, _)| *k);
+                keys
+            }
+        }
+    }
+}
+
 impl Sums {
-    /// Empty sums for a registry of `partners` and a catalog of `products`.
-    pub fn new(partners: usize, products: usize) -> Sums {
+    /// Empty sums for a registry of `partners` and a catalog of `products`;
+    /// `held` when rows may carry a hold code.
+    pub fn new(partners: usize, products: usize, held: bool) -> Sums {
+        let slots = partners as u64 * products as u64;
         Sums {
             products: products as u64,
-            amounts: HashMap::with_hasher(FixedState::with_seed(7)),
+            amounts: if !held && slots <= DENSE_SLOTS {
+                Amounts::Dense(vec![(0, 0); slots as usize])
+            } else {
+                Amounts::Keyed(HashMap::with_hasher(FixedState::with_seed(7)))
+            },
             customers: vec![Vec::new(); partners],
             compacted: vec![0; partners],
         }
@@ -45,11 +90,9 @@ impl Sums {
             let (partner, hold) = (rows.partner[i], holds.map_or(PAID_CODE, |h| h[i]));
             let key = ((u64::from(partner) * self.products + u64::from(rows.product[i])) << 8)
                 | u64::from(hold);
-            let sum = self.amounts.entry(key).or_insert((0, 0));
-            sum.0 += i128::from(rows.amount[i]);
-            sum.1 += 1;
+            self.amounts.add(key, rows.amount[i]);
             let list = &mut self.customers[partner as usize];
-            list.push(rows.customer[i] << 1 | u32::from(hold != PAID_CODE));
+            list.push(rows.customer[i] | u128::from(hold != PAID_CODE));
             // Keep a partner's list within twice its distinct customers: a
             // customer buying all month from one partner is held once.
             if list.len() >= 2 * self.compacted[partner as usize] as usize + 1024 {
@@ -68,8 +111,7 @@ impl Sums {
         let codes = catalog.str().map_err(err())?;
         let name = |ca: &StringChunked, at: u64| ca.get(at as usize).unwrap_or("").to_owned();
 
-        let mut keys: Vec<(u64, (i128, i64))> = self.amounts.into_iter().collect();
-        keys.sort_unstable_by_key(|(k, _)| *k);
+        let keys = self.amounts.sorted();
         let (mut partner, mut product, mut hold, mut amount, mut rows) =
             (vec![], vec![], vec![], vec![], vec![]);
         for (key, (fen, n)) in keys {
@@ -119,7 +161,7 @@ impl Sums {
 
 /// Each customer once, paid when any of its rows is: sorted, a customer's
 /// paid entry (low bit 0) comes first and is the one kept.
-fn compact(list: &mut Vec<u32>) {
+fn compact(list: &mut Vec<u128>) {
     list.sort_unstable();
     list.dedup_by_key(|c| *c >> 1);
 }
@@ -133,18 +175,18 @@ mod tests {
         let rows = Rows {
             partner: vec![0, 0, 0, 1, 1],
             product: vec![0, 1, 0, 1, 1],
-            customer: vec![5, 5, 6, 5, 7],
+            customer: vec![10, 10, 12, 10, 14],
             day: vec![0; 5],
             amount: vec![100, 250, 1, 7, 3],
         };
-        let mut sums = Sums::new(2, 2);
+        let mut sums = Sums::new(2, 2, true);
         // Partner 1's customer 7 only held; partner 0's customer 6 held once
         // and paid in the second batch.
         sums.add(&rows, Some(&[PAID_CODE, PAID_CODE, 3, PAID_CODE, 3]));
         let again = Rows {
             partner: vec![0],
             product: vec![0],
-            customer: vec![6],
+            customer: vec![12],
             day: vec![0],
             amount: vec![10],
         };
@@ -190,14 +232,14 @@ mod tests {
         let rows = Rows {
             partner: vec![0; n],
             product: vec![0; n],
-            customer: (0..n as u32).map(|i| i % 3).collect(),
+            customer: (0..n as u128).map(|i| i % 3 * 2).collect(),
             day: vec![0; n],
             amount: vec![1; n],
         };
         let holds: Vec<u8> = (0..n)
             .map(|i| if i == n - 1 { PAID_CODE } else { 1 })
             .collect();
-        let mut sums = Sums::new(1, 1);
+        let mut sums = Sums::new(1, 1, true);
         sums.add(&rows, Some(&holds));
         let totals = sums
             .finish(

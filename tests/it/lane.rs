@@ -168,3 +168,29 @@ fn months_with_every_kind_of_bad_row_publish_the_same_bytes() {
         same_both_ways(&w, "2026-10");
     }
 }
+
+#[test]
+fn long_customer_ids_are_counted_exactly() {
+    // Customer ids of 16 bytes and more are interned (shorter ones are their
+    // own key): a month with both, spread over partners.
+    let w = Workdir::new();
+    w.config("utf-8", "2026-10");
+    generate(
+        &w,
+        "200000",
+        &["--customer-spread", "any", "--customers", "50000"],
+    );
+    let path = w.path().join("inputs/2026-10/usage.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut out = String::with_capacity(text.len() * 2);
+    for (i, line) in text.lines().enumerate() {
+        let mut f: Vec<String> = line.split(',').map(str::to_string).collect();
+        if i > 0 && f[2].ends_with(['1', '3', '5', '7']) {
+            f[2] = format!("{}-客户-long-enough-{}", f[2], &f[2][f[2].len() - 2..]);
+        }
+        out.push_str(&f.join(","));
+        out.push('\n');
+    }
+    std::fs::write(&path, out).unwrap();
+    same_both_ways(&w, "2026-10");
+}
