@@ -487,6 +487,57 @@ impl Rules {
 }
 
 impl UsageRules for Rules {
+    fn judge(
+        &self,
+        rows: &DataFrame,
+        partner: Vec<u32>,
+        product: &[u16],
+    ) -> Result<(Vec<u32>, Vec<u8>)> {
+        let err = || Error::polars("usage rules");
+        let partner = self.reattribute(rows, Column::new(POS.into(), partner))?;
+        let partner: Vec<u32> = partner.u32().map_err(err())?.into_no_null_iter().collect();
+        let class: Vec<u32> = self
+            .usage
+            .class
+            .u32()
+            .map_err(err())?
+            .into_no_null_iter()
+            .collect();
+        let table: Vec<u8> = self
+            .usage
+            .table
+            .u8()
+            .map_err(err())?
+            .iter()
+            .map(|h| h.unwrap_or(NO_HOLD))
+            .collect();
+        let products = self.usage.products.height();
+        let mut holds: Vec<u8> = partner
+            .iter()
+            .zip(product)
+            .map(|(&p, &q)| table[class[p as usize] as usize * products + q as usize])
+            .collect();
+        if let Some(ended) = &self.usage.ended {
+            // Rows after their partner's termination come first (§12 order).
+            let ended = ended.date().map_err(err())?.physical();
+            let days = rows
+                .column(USAGE_DATE)
+                .map_err(err())?
+                .date()
+                .map_err(err())?;
+            for ((hold, &p), day) in holds
+                .iter_mut()
+                .zip(&partner)
+                .zip(days.physical().into_no_null_iter())
+            {
+                if ended.get(p as usize).is_some_and(|end| day > end) {
+                    *hold = HoldReason::AfterTermination.code();
+                }
+            }
+        }
+        Ok((partner, holds))
+    }
+
     fn totals(&self, rows: LazyFrame) -> Result<PairTotals> {
         let names = [PARTNER_ID, CUSTOMER_ID, PRODUCT_CODE, USAGE_DATE, AMOUNT];
         let rows = rows

@@ -78,6 +78,17 @@ pub trait UsageRules: Sync {
     /// usage_date, amount, …) with each row re-attributed and its `hold`
     /// (`HoldReason::code`, null when it is paid) judged.
     fn totals(&self, rows: LazyFrame) -> Result<PairTotals>;
+
+    /// Each accepted row's partner position after handovers and its hold
+    /// code ([`sums::PAID_CODE`] when paid), from `rows` (partner_id,
+    /// customer_id, usage_date as a Date), the rows' registry positions and
+    /// their catalog positions.
+    fn judge(
+        &self,
+        rows: &DataFrame,
+        partner: Vec<u32>,
+        product: &[u16],
+    ) -> Result<(Vec<u32>, Vec<u8>)>;
 }
 
 /// The accepted registry and the Part II tables that the usage rules need,
@@ -507,19 +518,32 @@ fn load_usage(
     // (polars checks and group-bys only): the reference the lane is tested
     // and benchmarked against.
     let lane_off = std::env::var("SETTLE_USAGE_LANE").is_ok_and(|v| v == "off");
-    let (checked, sha256) = match rules {
-        None if !lane_off => sum_by_lane(&source, ctx)?,
-        _ => sum_by_pairs(&source, ctx, rules)?,
+    let (checked, sha256) = if lane_off {
+        sum_by_pairs(&source, ctx, rules)?
+    } else {
+        sum_by_lane(&source, ctx, rules)?
     };
     source.release();
     loaded(&source, checked, sha256)
 }
 
-/// Part I usage: each batch read by the clean lane when it can prove every
-/// row accepted, by the polars checks otherwise (their accepted rows then
-/// go through the lane too), and summed under integer keys on a thread of
-/// its own, one batch behind.
-fn sum_by_lane(source: &read::Source, ctx: &Context) -> Result<(Checked<UsageTotals>, String)> {
+/// A batch's accepted rows on their way to the sums: as integers, with the
+/// text the channel rules read (partner_id, customer_id) when there are any.
+struct Lot {
+    rows: lane::Rows,
+    texts: Option<DataFrame>,
+}
+
+/// Usage: each batch read by the clean lane when it can prove every row
+/// accepted, by the polars checks otherwise (their accepted rows then go
+/// through the lane too); re-attributed and held by the channel `rules`, if
+/// any, and summed under integer keys on a thread of its own, one batch
+/// behind.
+fn sum_by_lane(
+    source: &read::Source,
+    ctx: &Context,
+    rules: Option<&dyn UsageRules>,
+) -> Result<(Checked<UsageTotals>, String)> {
     let lane = lane::Lane::new(ctx.period, &ctx.partner_ids, &ctx.catalog)?;
     let typed = source.typed_columns();
     let mut customers = lane::Customers::default();
@@ -527,12 +551,26 @@ fn sum_by_lane(source: &read::Source, ctx: &Context) -> Result<(Checked<UsageTot
     let (checked, sums) = check_and_sum(
         source,
         ctx,
-        |summing| {
-            let mut sums = sums::Sums::new(ctx.partner_ids.len(), ctx.catalog.len(), false);
-            for rows in summing {
-                sums.add(&rows, None);
+        |summing: std::sync::mpsc::Receiver<Lot>| -> Result<sums::Sums> {
+            let mut sums =
+                sums::Sums::new(ctx.partner_ids.len(), ctx.catalog.len(), rules.is_some());
+            for Lot { mut rows, texts } in summing {
+                let (Some(rules), Some(mut texts)) = (rules, texts) else {
+                    sums.add(&rows, None);
+                    continue;
+                };
+                let days = Int32Chunked::from_vec(USAGE_DATE.into(), std::mem::take(&mut rows.day))
+                    .into_date()
+                    .into_column();
+                texts
+                    .with_column(days)
+                    .map_err(Error::polars("usage rules"))?;
+                let partner = std::mem::take(&mut rows.partner);
+                let (partner, holds) = rules.judge(&texts, partner, &rows.product)?;
+                rows.partner = partner;
+                sums.add(&rows, Some(&holds));
             }
-            sums
+            Ok(sums)
         },
         |offer, batches| {
             let (frame, form) = match &offer {
@@ -547,10 +585,15 @@ fn sum_by_lane(source: &read::Source, ctx: &Context) -> Result<(Checked<UsageTot
                     )),
                 };
             };
-            send(batches, rows)?;
+            let texts = rules
+                .map(|_| frame.select([PARTNER_ID, CUSTOMER_ID]))
+                .transpose()
+                .map_err(Error::polars("usage rules"))?;
+            send(batches, Lot { rows, texts })?;
             Ok(true)
         },
     );
+    let sums = sums?;
     let (early, rows_read, sha256) = checked?;
     tracing::debug!(customers = customers.len(), "usage customers interned");
     drop(customers);
@@ -572,7 +615,7 @@ fn sum_by_lane(source: &read::Source, ctx: &Context) -> Result<(Checked<UsageTot
     drop(sums);
     let (batches, _) = check_rows(source, ctx)?;
     let checked = find_duplicates(&tables::USAGE, batches)?;
-    let accepted = PairTotals::of_rows(checked.accepted.lazy(), None)?.counted()?;
+    let accepted = PairTotals::of_rows(checked.accepted.lazy(), rules)?.counted()?;
     Ok((
         Checked {
             accepted,

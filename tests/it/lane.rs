@@ -194,3 +194,45 @@ fn long_customer_ids_are_counted_exactly() {
     std::fs::write(&path, out).unwrap();
     same_both_ways(&w, "2026-10");
 }
+
+#[test]
+fn channel_rules_publish_the_same_bytes() {
+    // The hand-worked v2 months (handovers, holds, terminations, clawbacks,
+    // balances), three periods in a row.
+    let w = crate::v2::v2_workdir();
+    w.settle(&["run", "--period", "2027-02"]).expect(0);
+    let lane = published(&w.path().join("out"));
+    std::fs::remove_dir_all(w.path().join("out")).unwrap();
+    w.settle_env(
+        &[("SETTLE_USAGE_LANE", "off")],
+        &["run", "--period", "2027-02"],
+    )
+    .expect(0);
+    assert!(lane == published(&w.path().join("out")));
+    std::fs::remove_dir_all(w.path().join("out")).unwrap();
+    same_both_ways(&w, "2027-03");
+
+    // A generated v2 month over two batches: 1,500 handovers, terminations,
+    // SA kinds, single-earner products, all under the reference v2 policy.
+    let w = Workdir::new();
+    w.config("utf-8", "2027-01");
+    w.write(
+        "policies/2027-01.toml",
+        std::fs::read(repo().join("pipelines/policies/2027-01.toml")).unwrap(),
+    );
+    let args = [
+        "generate",
+        "--period",
+        "2027-01",
+        "--partners",
+        "3000",
+        "--usage-rows",
+        "1100000",
+        "--out",
+        "inputs",
+        "--v2",
+    ];
+    w.settle(&args).expect(0);
+    let summary = same_both_ways(&w, "2027-01");
+    assert!(summary.contains("held"), "{summary}");
+}
