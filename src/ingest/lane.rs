@@ -310,6 +310,9 @@ pub enum Form {
     /// A batch as read: trimmed text, or typed Parquet values in `__t_<name>`
     /// for the columns named in the batch's typed list.
     Read,
+    /// As `Read`, but text not yet trimmed (Parquet): trimmed here, value by
+    /// value, so a clean batch is never copied to trim it.
+    ReadUntrimmed,
     /// Rows the polars checks accepted: usage_date a Date, amount fen (Int64).
     Accepted,
 }
@@ -364,7 +367,8 @@ impl Lane {
     ) -> Result<Option<Rows>> {
         let err = || Error::polars("usage lane");
         let height = frame.height();
-        if form == Form::Read {
+        let trim = form == Form::ReadUntrimmed;
+        if form != Form::Accepted {
             let pre = frame.column(PRE).map_err(err())?;
             if pre.null_count() != height {
                 return Ok(None);
@@ -374,7 +378,7 @@ impl Lane {
             let c = frame.column(name).map_err(err())?.str().map_err(err())?;
             Ok((c.null_count() == 0).then_some(c))
         };
-        let is_typed = |name: &str| form == Form::Read && typed.iter().any(|t| t == name);
+        let is_typed = |name: &str| form != Form::Accepted && typed.iter().any(|t| t == name);
         let typed_column = |name: &str| -> Result<&Column> {
             frame.column(&super::checks::typed_col(name)).map_err(err())
         };
@@ -428,7 +432,7 @@ impl Lane {
         // batch with any doubtful value interns nothing.
         let days = || -> Option<Vec<i32>> {
             match dates {
-                Dates::Text(t) => texts(t).map(|d| self.day_of(d)).collect(),
+                Dates::Text(t) => values(trim, t).map(|d| self.day_of(d)).collect(),
                 Dates::Days(d) => d
                     .into_no_null_iter()
                     .map(|d| (d >= self.first && d < self.first + self.days).then_some(d))
@@ -437,7 +441,7 @@ impl Lane {
         };
         let fens = || -> Option<Vec<i64>> {
             match amounts {
-                Amounts::Text(t) => texts(t).map(fen_of).collect(),
+                Amounts::Text(t) => values(trim, t).map(fen_of).collect(),
                 Amounts::Decimal(d, scale) => d
                     .into_no_null_iter()
                     .map(|v| fen_of_decimal(v, scale))
@@ -449,19 +453,22 @@ impl Lane {
             }
         };
         let hashes = || -> Option<Vec<u64>> {
-            texts(id)
+            values(trim, id)
                 .map(|id| (!id.is_empty()).then(|| id_hash(id)))
                 .collect()
         };
         let names = || -> Option<Vec<&str>> {
-            texts(customer)
+            values(trim, customer)
                 .map(|c| (!c.is_empty()).then_some(c))
                 .collect()
         };
-        let partners =
-            || -> Option<Vec<u32>> { texts(partner).map(|p| self.partners.get(p)).collect() };
+        let partners = || -> Option<Vec<u32>> {
+            values(trim, partner)
+                .map(|p| self.partners.get(p))
+                .collect()
+        };
         let products = || -> Option<Vec<u16>> {
-            texts(product)
+            values(trim, product)
                 .map(|p| self.products.get(p).map(|at| at as u16))
                 .collect()
         };
@@ -506,6 +513,12 @@ impl Lane {
         (year as i32 == self.year && month == self.month && day >= 1 && day as i32 <= self.days)
             .then(|| self.first + day as i32 - 1)
     }
+}
+
+/// The values of a text column without nulls, trimmed when `trim` (as CSV
+/// fields are when split).
+fn values(trim: bool, ca: &StringChunked) -> impl Iterator<Item = &str> {
+    texts(ca).map(move |v| if trim { v.trim() } else { v })
 }
 
 /// The values of a text column without nulls, chunk by chunk.

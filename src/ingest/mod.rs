@@ -548,6 +548,7 @@ fn sum_by_lane(
     let typed = source.typed_columns();
     let mut customers = lane::Customers::default();
     let mut ids: Vec<u64> = Vec::new();
+    let (mut batches, mut clean) = (0usize, 0usize);
     let (checked, sums) = check_and_sum(
         source,
         ctx,
@@ -572,12 +573,21 @@ fn sum_by_lane(
             }
             Ok(sums)
         },
-        |offer, batches| {
+        |offer, to_sums| {
             let (frame, form) = match &offer {
                 Offer::Read(batch) => (*batch, lane::Form::Read),
                 Offer::Accepted(rows) => (rows, lane::Form::Accepted),
             };
-            let Some(rows) = lane.read(frame, form, &typed, &mut customers, &mut ids)? else {
+            let form = match form {
+                lane::Form::Read if source.untrimmed() => lane::Form::ReadUntrimmed,
+                form => form,
+            };
+            let read = lane.read(frame, form, &typed, &mut customers, &mut ids)?;
+            if let lane::Form::Read | lane::Form::ReadUntrimmed = form {
+                batches += 1;
+                clean += usize::from(read.is_some());
+            }
+            let Some(rows) = read else {
                 return match offer {
                     Offer::Read(_) => Ok(false),
                     Offer::Accepted(_) => Err(Error::Usage(
@@ -589,13 +599,18 @@ fn sum_by_lane(
                 .map(|_| frame.select([PARTNER_ID, CUSTOMER_ID]))
                 .transpose()
                 .map_err(Error::polars("usage rules"))?;
-            send(batches, Lot { rows, texts })?;
+            send(to_sums, Lot { rows, texts })?;
             Ok(true)
         },
     );
     let sums = sums?;
     let (early, rows_read, sha256) = checked?;
-    tracing::debug!(customers = customers.len(), "usage customers interned");
+    tracing::info!(
+        batches,
+        clean,
+        long_customers = customers.len(),
+        "usage batches read by the clean lane (the rest by the checks)"
+    );
     drop(customers);
     let rejected = early
         .sort([LINE], SortMultipleOptions::default())
@@ -789,6 +804,7 @@ fn check_rows_with(
         if keep(Offer::Read(&batch))? {
             return Ok(());
         }
+        let batch = source.trimmed(batch)?;
         let checked = checks::reasons(batch.lazy(), table, ctx)
             .collect()
             .map_err(Error::polars("checking rows"))?;

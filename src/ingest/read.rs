@@ -375,6 +375,39 @@ impl Source {
             .map_err(polars_err(&self.file))
     }
 
+    /// Whether batches give their text columns untrimmed, with nulls
+    /// (Parquet); [`Source::trimmed`] makes them like CSV batches.
+    pub fn untrimmed(&self) -> bool {
+        matches!(self.format, Format::Parquet { .. })
+    }
+
+    /// A batch with its text columns trimmed like CSV fields and nulls
+    /// empty (typed Parquet columns keep their null text).
+    pub fn trimmed(&self, batch: DataFrame) -> Result<DataFrame> {
+        if !self.untrimmed() {
+            return Ok(batch);
+        }
+        let typed = self.typed_columns();
+        let texts: Vec<Expr> = self
+            .table
+            .columns
+            .iter()
+            .filter(|c| !typed.iter().any(|t| t == c.name))
+            .map(|c| {
+                col(c.name)
+                    .str()
+                    .strip_chars(lit(NULL))
+                    .fill_null(lit(""))
+                    .alias(c.name)
+            })
+            .collect();
+        batch
+            .lazy()
+            .with_columns(texts)
+            .collect()
+            .map_err(polars_err(&self.file))
+    }
+
     /// The columns this file holds as typed Parquet values rather than text.
     pub fn typed_columns(&self) -> Vec<String> {
         match &self.format {
@@ -694,15 +727,9 @@ impl Stored<'_> {
 fn text_of(name: &str, stored: Stored, kind: Kind) -> Option<Vec<Expr>> {
     let c = col(name);
     let typed = match (stored, kind) {
-        (Stored::Text, _) => {
-            return Some(vec![
-                c.cast(DataType::String)
-                    .str()
-                    .strip_chars(lit(NULL))
-                    .fill_null(lit(""))
-                    .alias(name),
-            ]);
-        }
+        // Untrimmed, nulls kept: the usage lane trims what it reads, and
+        // [`Source::trimmed`] does the rest only for batches it leaves.
+        (Stored::Text, _) => return Some(vec![c.cast(DataType::String).alias(name)]),
         (Stored::Date64, Kind::Date { .. }) => c.cast(DataType::Date),
         (Stored::Date64, _) => return None,
         (Stored::Typed(dtype), kind) => return typed_text(name, dtype, kind),

@@ -58,6 +58,27 @@ fn same_both_ways(w: &Workdir, period: &str) -> String {
     with.stdout()
 }
 
+/// How many usage batches the run of `period` read, and how many of them
+/// the lane took whole, from its log.
+fn lane_took(w: &Workdir, period: &str) -> String {
+    std::fs::remove_dir_all(w.path().join("out")).ok();
+    let run = w
+        .settle_env(&[("RUST_LOG", "info")], &["run", "--period", period])
+        .expect(0);
+    let line = run
+        .stderr()
+        .lines()
+        .find(|l| l.contains("read by the clean lane"))
+        .unwrap_or_default()
+        .to_string();
+    let field = |name: &str| {
+        line.split_whitespace()
+            .find_map(|f| f.strip_prefix(&format!("{name}=")).map(str::to_string))
+            .unwrap_or_default()
+    };
+    format!("{}/{}", field("clean"), field("batches"))
+}
+
 fn generate(w: &Workdir, rows: &str, extra: &[&str]) {
     let mut args = vec![
         "generate",
@@ -130,6 +151,7 @@ fn a_clean_batch_then_one_with_rejects_and_a_repeated_id() {
     std::fs::write(&path, &usage).unwrap();
     let summary = same_both_ways(&w, "2026-10");
     assert!(summary.contains("rejected input rows: 6"), "{summary}");
+    assert_eq!(lane_took(&w, "2026-10"), "1/2");
     std::fs::remove_dir_all(w.path().join("out")).unwrap();
     usage.push_str(&format!("{first}\n"));
     std::fs::write(&path, &usage).unwrap();
@@ -155,6 +177,8 @@ fn clean_months_read_by_the_lane_alone_publish_the_same_bytes() {
         w.config("utf-8", "2026-10");
         generate(&w, rows, &extra);
         same_both_ways(&w, "2026-10");
+        let batches = if rows == "1100000" { "2/2" } else { "1/1" };
+        assert_eq!(lane_took(&w, "2026-10"), batches);
     }
 }
 
@@ -235,4 +259,49 @@ fn channel_rules_publish_the_same_bytes() {
     w.settle(&args).expect(0);
     let summary = same_both_ways(&w, "2027-01");
     assert!(summary.contains("held"), "{summary}");
+}
+
+#[test]
+fn untrimmed_parquet_text_is_trimmed_by_the_lane() {
+    // A clean month as Parquet strings whose every value is padded with
+    // white space (ASCII and U+3000): the lane trims while it reads, and the
+    // month settles as the same rows written without padding do.
+    let w = Workdir::new();
+    w.config("utf-8", "2026-10");
+    generate(&w, "30000", &[]);
+    let plain = w.settle(&["run", "--period", "2026-10"]).expect(0).stdout();
+    std::fs::remove_dir_all(w.path().join("out")).unwrap();
+    for table in ["usage", "partners", "complaints", "deliveries"] {
+        let path = w.path().join(format!("inputs/2026-10/{table}.csv"));
+        let frame = crate::formats::csv_as_strings(&path);
+        let padded: Vec<polars::prelude::Column> = frame
+            .columns()
+            .iter()
+            .map(|c| {
+                let values: Vec<Option<String>> = c
+                    .str()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.map(|v| format!(" \t{v}\u{3000} ")))
+                    .collect();
+                polars::prelude::Column::new(c.name().clone(), values)
+            })
+            .collect();
+        let mut frame = polars::prelude::DataFrame::new(frame.height(), padded).unwrap();
+        let out = std::fs::File::create(path.with_extension("parquet")).unwrap();
+        polars::prelude::ParquetWriter::new(out)
+            .finish(&mut frame)
+            .unwrap();
+        std::fs::remove_file(path).unwrap();
+    }
+    let padded = same_both_ways(&w, "2026-10");
+    assert_eq!(lane_took(&w, "2026-10"), "1/1");
+    // All but the lines that name the run (its inputs' bytes differ).
+    let body = |s: &str| {
+        s.lines()
+            .filter(|l| !l.contains("run"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(body(&padded), body(&plain));
 }
