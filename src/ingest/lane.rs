@@ -65,15 +65,22 @@ const LONG: u128 = 0xFF << 120;
 
 /// The key of a text and its hash.
 fn key_of(state: &FixedState, text: &[u8]) -> (Option<u128>, u64) {
-    if text.len() <= 15 {
-        let mut bytes = [0u8; 16];
-        bytes[..text.len()].copy_from_slice(text);
-        bytes[15] = text.len() as u8;
-        let key = u128::from_le_bytes(bytes);
-        (Some(key), state.hash_one(key))
-    } else {
-        (None, state.hash_one(text))
+    match inline_key(text) {
+        (Some(key), _) => (Some(key), state.hash_one(key)),
+        (None, text) => (None, state.hash_one(text)),
     }
+}
+
+/// A text of up to 15 bytes as its own key (its bytes, then its length in
+/// the top byte); `None` and the text for a longer one.
+fn inline_key(text: &[u8]) -> (Option<u128>, &[u8]) {
+    if text.len() > 15 {
+        return (None, text);
+    }
+    let mut bytes = [0u8; 16];
+    bytes[..text.len()].copy_from_slice(text);
+    bytes[15] = text.len() as u8;
+    (Some(u128::from_le_bytes(bytes)), text)
 }
 
 impl TextTable {
@@ -257,12 +264,19 @@ impl Customers {
 struct Positions {
     table: TextTable,
     state: FixedState,
+    /// The inline keys, in position order, when there are few and all are
+    /// short (a catalog): a scan of a few keys beats hashing.
+    few: Option<Vec<u128>>,
 }
+
+/// Up to this many short texts are scanned rather than hashed.
+const FEW: usize = 16;
 
 impl Positions {
     fn new(ids: impl Iterator<Item = String>) -> Positions {
         let state = FixedState::with_seed(SEED);
         let mut table = TextTable::new();
+        let mut few = Some(Vec::new());
         for (at, id) in ids.enumerate() {
             let (key, hash) = key_of(&state, id.as_bytes());
             // Accepted partner ids are unique; were one not, its first
@@ -270,11 +284,20 @@ impl Positions {
             if table.get(id.as_bytes(), key, hash).is_none() {
                 table.insert(&state, id.as_bytes(), key, hash, at as u32);
             }
+            few = few.zip(key).map(|(mut few, key)| {
+                few.push(key);
+                few
+            });
         }
-        Positions { table, state }
+        let few = few.filter(|f| f.len() <= FEW);
+        Positions { table, state, few }
     }
 
     fn get(&self, id: &str) -> Option<u32> {
+        if let Some(few) = &self.few {
+            let (key, _) = inline_key(id.as_bytes());
+            return key.and_then(|key| few.iter().position(|&k| k == key).map(|at| at as u32));
+        }
         let (key, hash) = key_of(&self.state, id.as_bytes());
         self.table.get(id.as_bytes(), key, hash)
     }

@@ -616,8 +616,16 @@ fn sum_by_lane(
         .sort([LINE], SortMultipleOptions::default())
         .collect()
         .map_err(Error::polars("rejected rows"))?;
-    if hashes_distinct(ids, rows_read - rejected.height())? {
+    let t = std::time::Instant::now();
+    let distinct = hashes_distinct(ids, rows_read - rejected.height())?;
+    tracing::debug!(
+        ms = t.elapsed().as_millis() as u64,
+        "record ids proven distinct"
+    );
+    if distinct {
+        let t = std::time::Instant::now();
         let accepted = sums.finish(&ctx.partner_ids, &ctx.catalog)?;
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, "usage sums finished");
         return Ok((
             Checked {
                 accepted,
