@@ -2,7 +2,7 @@
 aggregation of a month (parse and check amount and date, join the catalog,
 sum per partner and category, count distinct customers).
 
-Usage: python3 bench/duckdb_core.py MONTH_DIR PERIOD   (prints seconds, median of 3)
+Usage: python3 bench/duckdb_core.py MONTH_DIR PERIOD [RUNS]   (prints seconds, median of RUNS, 3 by default)
 """
 import statistics
 import sys
@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 month, period = Path(sys.argv[1]), sys.argv[2]
+runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 start = f"{period}-01"
 catalog = ", ".join(f"('{p}', '{c}')" for p, c in [
     ("VNET", "basic_access"), ("CRBT", "basic_access"), ("ECOMM", "basic_access"), ("SWITCHBOARD", "basic_access"),
@@ -34,7 +35,7 @@ where amt is not null and d >= date '{start}' and d < date '{start}' + interval 
 group by all
 """
 times = []
-for _ in range(3):
+for _ in range(runs):
     con = duckdb.connect()
     t = time.perf_counter()
     rows = con.sql(query).fetchall()

@@ -309,9 +309,9 @@ pub fn id_hash(id: &str) -> u64 {
     FixedState::with_seed(SEED).hash_one(id.as_bytes())
 }
 
-/// Appends the [`id_hash`] of each record id (nulls are never accepted).
-pub fn id_hashes(ids: &StringChunked, out: &mut Vec<u64>) {
-    out.extend(texts(ids).map(id_hash));
+/// The [`id_hash`] of each record id (nulls are never accepted).
+pub fn id_hashes(ids: &StringChunked) -> Vec<u64> {
+    texts(ids).map(id_hash).collect()
 }
 
 /// What the lane needs to judge a usage row: the accepted partners, the
@@ -386,7 +386,7 @@ impl Lane {
         form: Form,
         typed: &[String],
         customers: &mut Customers,
-        ids: &mut Vec<u64>,
+        ids: &mut super::ids::IdHashes,
     ) -> Result<Option<Rows>> {
         let err = || Error::polars("usage lane");
         let height = frame.height();
@@ -516,7 +516,7 @@ impl Lane {
             day,
             amount,
         };
-        ids.extend(hashes);
+        ids.extend(hashes)?;
         Ok(Some(rows))
     }
 

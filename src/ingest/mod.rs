@@ -5,6 +5,7 @@
 pub mod applicants;
 pub mod checks;
 pub mod csv;
+pub mod ids;
 pub mod lane;
 pub mod read;
 pub mod sums;
@@ -547,7 +548,7 @@ fn sum_by_lane(
     let lane = lane::Lane::new(ctx.period, &ctx.partner_ids, &ctx.catalog)?;
     let typed = source.typed_columns();
     let mut customers = lane::Customers::default();
-    let mut ids: Vec<u64> = Vec::new();
+    let mut ids = ids::IdHashes::default();
     let (mut batches, mut clean) = (0usize, 0usize);
     let (checked, sums) = check_and_sum(
         source,
@@ -617,7 +618,7 @@ fn sum_by_lane(
         .collect()
         .map_err(Error::polars("rejected rows"))?;
     let t = std::time::Instant::now();
-    let distinct = hashes_distinct(ids, rows_read - rejected.height())?;
+    let distinct = ids.all_distinct(rows_read - rejected.height())?;
     tracing::debug!(
         ms = t.elapsed().as_millis() as u64,
         "record ids proven distinct"
@@ -659,7 +660,7 @@ fn sum_by_pairs(
 ) -> Result<(Checked<UsageTotals>, String)> {
     let held = rules.is_some();
     let table = &tables::USAGE;
-    let mut hashes: Vec<u64> = Vec::new();
+    let mut hashes = ids::IdHashes::default();
     let (checked, parts) = check_and_sum(
         source,
         ctx,
@@ -687,7 +688,9 @@ fn sum_by_pairs(
             let ids = typed
                 .column(table.id())
                 .map_err(Error::polars("usage ids"))?;
-            lane::id_hashes(ids.str().map_err(Error::polars("usage ids"))?, &mut hashes);
+            hashes.extend(lane::id_hashes(
+                ids.str().map_err(Error::polars("usage ids"))?,
+            ))?;
             send(batches, typed)?;
             Ok(true)
         },
@@ -699,7 +702,7 @@ fn sum_by_pairs(
         .sort([LINE], SortMultipleOptions::default())
         .collect()
         .map_err(Error::polars("rejected rows"))?;
-    let checked = if hashes_distinct(hashes, rows_read - rejected.height())? {
+    let checked = if hashes.all_distinct(rows_read - rejected.height())? {
         Checked {
             accepted: PairTotals::merge(parts, held)?.counted()?,
             rejected,
@@ -859,54 +862,11 @@ fn check_rows_with(
 /// many distinct hashes as rows proves it; fewer (a repeat, or a rare
 /// collision) sends the caller down the exact path.
 fn all_distinct(column: &Column) -> Result<bool> {
-    let err = || Error::polars("duplicate ids");
-    let mut hashes = Vec::with_capacity(column.len());
-    column
-        .str()
-        .map_err(err())?
-        .vec_hash(PlSeedableRandomStateQuality::fixed(), &mut hashes)
-        .map_err(err())?;
-    hashes_distinct(hashes, column.len())
-}
-
-/// Whether `rows` hashes are all different (which proves their values are).
-///
-/// The hashes are spread into 2^16 buckets by their top bits (one pass,
-/// sequential reads), and each bucket, small enough for the first-level
-/// cache, is sorted and scanned for neighbours that are equal.
-fn hashes_distinct(hashes: Vec<u64>, rows: usize) -> Result<bool> {
-    use rayon::prelude::*;
-    const BITS: u32 = 16;
-    if hashes.len() != rows {
-        return Ok(false);
-    }
-    let bucket = |h: u64| (h >> (64 - BITS)) as usize;
-    let mut starts = vec![0usize; (1 << BITS) + 1];
-    for &h in &hashes {
-        starts[bucket(h) + 1] += 1;
-    }
-    for b in 0..1 << BITS {
-        starts[b + 1] += starts[b];
-    }
-    let mut next = starts.clone();
-    let mut spread = vec![0u64; hashes.len()];
-    for &h in &hashes {
-        let b = bucket(h);
-        spread[next[b]] = h;
-        next[b] += 1;
-    }
-    drop(hashes);
-    let mut buckets = Vec::with_capacity(1 << BITS);
-    let mut rest = spread.as_mut_slice();
-    for b in 0..1 << BITS {
-        let (this, after) = rest.split_at_mut(starts[b + 1] - starts[b]);
-        buckets.push(this);
-        rest = after;
-    }
-    Ok(buckets.into_par_iter().all(|b| {
-        b.sort_unstable();
-        b.windows(2).all(|w| w[0] != w[1])
-    }))
+    let mut hashes = ids::IdHashes::default();
+    hashes.extend(lane::id_hashes(
+        column.str().map_err(Error::polars("duplicate ids"))?,
+    ))?;
+    hashes.all_distinct(column.len())
 }
 
 /// Step 4 on the rows that passed steps 1–3.
