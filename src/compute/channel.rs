@@ -55,6 +55,11 @@ struct UsageHolds {
     /// Per (class, product), at `class * products.len() + product`: the hold
     /// code of a usage row that no termination holds (null: paid).
     table: Series,
+    /// `class`, `table` (`NO_HOLD` for paid) and `ended` (days since
+    /// 1970-01-01) as plain vectors, for judging the lane's integer rows.
+    class_of: Vec<u32>,
+    hold_of: Vec<u8>,
+    ended_on: Option<Vec<Option<i32>>>,
 }
 
 /// Partner classes: the static holds of a row depend only on its partner's
@@ -131,7 +136,15 @@ impl UsageHolds {
         let ended =
             (ended.null_count() < ended.len()).then(|| ended.as_materialized_series().clone());
         let positions: Vec<u32> = (0..partners.height() as u32).collect();
+        let hold_of = table.iter().map(|h| h.unwrap_or(NO_HOLD)).collect();
+        let ended_on = match &ended {
+            Some(e) => Some(e.date().map_err(err())?.physical().iter().collect()),
+            None => None,
+        };
         Ok(UsageHolds {
+            class_of: classes.clone(),
+            hold_of,
+            ended_on,
             index: DataFrame::new(
                 partners.height(),
                 vec![
@@ -496,41 +509,22 @@ impl UsageRules for Rules {
         let err = || Error::polars("usage rules");
         let partner = self.reattribute(rows, Column::new(POS.into(), partner))?;
         let partner: Vec<u32> = partner.u32().map_err(err())?.into_no_null_iter().collect();
-        let class: Vec<u32> = self
-            .usage
-            .class
-            .u32()
-            .map_err(err())?
-            .into_no_null_iter()
-            .collect();
-        let table: Vec<u8> = self
-            .usage
-            .table
-            .u8()
-            .map_err(err())?
-            .iter()
-            .map(|h| h.unwrap_or(NO_HOLD))
-            .collect();
+        let (class, table) = (&self.usage.class_of, &self.usage.hold_of);
         let products = self.usage.products.height();
         let mut holds: Vec<u8> = partner
             .iter()
             .zip(product)
             .map(|(&p, &q)| table[class[p as usize] as usize * products + q as usize])
             .collect();
-        if let Some(ended) = &self.usage.ended {
+        if let Some(ended) = &self.usage.ended_on {
             // Rows after their partner's termination come first (§12 order).
-            let ended = ended.date().map_err(err())?.physical();
-            let days = rows
-                .column(USAGE_DATE)
-                .map_err(err())?
-                .date()
-                .map_err(err())?;
+            let days = rows.column(USAGE_DATE).map_err(err())?.date().map_err(err())?;
             for ((hold, &p), day) in holds
                 .iter_mut()
                 .zip(&partner)
                 .zip(days.physical().into_no_null_iter())
             {
-                if ended.get(p as usize).is_some_and(|end| day > end) {
+                if ended[p as usize].is_some_and(|end| day > end) {
                     *hold = HoldReason::AfterTermination.code();
                 }
             }

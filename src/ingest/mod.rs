@@ -554,8 +554,7 @@ fn sum_by_lane(
         source,
         ctx,
         |summing: std::sync::mpsc::Receiver<Lot>| -> Result<sums::Sums> {
-            let mut sums =
-                sums::Sums::new(ctx.partner_ids.len(), ctx.catalog.len(), rules.is_some());
+            let mut sums = sums::Sums::new(ctx.partner_ids.len(), ctx.catalog.len());
             for Lot { mut rows, texts } in summing {
                 let (Some(rules), Some(mut texts)) = (rules, texts) else {
                     sums.add(&rows, None);

@@ -27,22 +27,23 @@ pub struct Sums {
     compacted: Vec<u32>,
 }
 
-/// Slots of the dense sums when every (partner, product) is paid: beyond
-/// this a registry × catalog would waste memory, and a hash map is used.
+/// Slots of the dense sums of paid rows: beyond this a registry × catalog
+/// would waste memory, and a hash map is used.
 const DENSE_SLOTS: u64 = 1 << 22;
 
-/// Amount sums by key: an array when the keys are few and dense (Part I:
-/// one per partner and product), a hash map otherwise.
-enum Amounts {
-    Dense(Vec<(i128, i64)>),
-    Keyed(HashMap<u64, (i128, i64), FixedState>),
+/// Amount sums by key: paid rows in an array by (partner, product) when the
+/// registry × catalog is small, held rows (and paid ones otherwise) in a
+/// hash map.
+struct Amounts {
+    paid: Option<Vec<(i128, i64)>>,
+    keyed: HashMap<u64, (i128, i64), FixedState>,
 }
 
 impl Amounts {
     fn add(&mut self, key: u64, fen: i64) {
-        let sum = match self {
-            Amounts::Dense(slots) => &mut slots[(key >> 8) as usize],
-            Amounts::Keyed(map) => map.entry(key).or_insert((0, 0)),
+        let sum = match &mut self.paid {
+            Some(slots) if key & 0xff == u64::from(PAID_CODE) => &mut slots[(key >> 8) as usize],
+            _ => self.keyed.entry(key).or_insert((0, 0)),
         };
         sum.0 += i128::from(fen);
         sum.1 += 1;
@@ -50,33 +51,30 @@ impl Amounts {
 
     /// The non-empty sums, by key.
     fn sorted(self) -> Vec<(u64, (i128, i64))> {
-        match self {
-            Amounts::Dense(slots) => slots
-                .into_iter()
-                .enumerate()
-                .filter(|(_, s)| s.1 > 0)
-                .map(|(at, s)| ((at as u64) << 8 | u64::from(PAID_CODE), s))
-                .collect(),
-            Amounts::Keyed(map) => {
-                let mut keys: Vec<_> = map.into_iter().collect();
-                keys.sort_unstable_by_key(|(k, _)| *k);
-                keys
-            }
+        let mut keys: Vec<_> = self.keyed.into_iter().collect();
+        if let Some(slots) = self.paid {
+            keys.extend(
+                slots
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.1 > 0)
+                    .map(|(at, s)| ((at as u64) << 8 | u64::from(PAID_CODE), s)),
+            );
         }
+        keys.sort_unstable_by_key(|(k, _)| *k);
+        keys
     }
 }
 
 impl Sums {
-    /// Empty sums for a registry of `partners` and a catalog of `products`;
-    /// `held` when rows may carry a hold code.
-    pub fn new(partners: usize, products: usize, held: bool) -> Sums {
+    /// Empty sums for a registry of `partners` and a catalog of `products`.
+    pub fn new(partners: usize, products: usize) -> Sums {
         let slots = partners as u64 * products as u64;
         Sums {
             products: products as u64,
-            amounts: if !held && slots <= DENSE_SLOTS {
-                Amounts::Dense(vec![(0, 0); slots as usize])
-            } else {
-                Amounts::Keyed(HashMap::with_hasher(FixedState::with_seed(7)))
+            amounts: Amounts {
+                paid: (slots <= DENSE_SLOTS).then(|| vec![(0, 0); slots as usize]),
+                keyed: HashMap::with_hasher(FixedState::with_seed(7)),
             },
             customers: vec![Vec::new(); partners],
             compacted: vec![0; partners],
@@ -179,7 +177,7 @@ mod tests {
             day: vec![0; 5],
             amount: vec![100, 250, 1, 7, 3],
         };
-        let mut sums = Sums::new(2, 2, true);
+        let mut sums = Sums::new(2, 2);
         // Partner 1's customer 7 only held; partner 0's customer 6 held once
         // and paid in the second batch.
         sums.add(&rows, Some(&[PAID_CODE, PAID_CODE, 3, PAID_CODE, 3]));
@@ -239,7 +237,7 @@ mod tests {
         let holds: Vec<u8> = (0..n)
             .map(|i| if i == n - 1 { PAID_CODE } else { 1 })
             .collect();
-        let mut sums = Sums::new(1, 1, true);
+        let mut sums = Sums::new(1, 1);
         sums.add(&rows, Some(&holds));
         let totals = sums
             .finish(
