@@ -12,7 +12,8 @@
 #   settled under the v2 policy), which run for the largest size by default;
 #   BENCH_SPREAD=0 leaves out the months whose customers buy from any partner
 #   (generate --customer-spread any --customers 10000000: nearly every row its
-#   own (partner, customer) pair), also at the largest size.
+#   own (partner, customer) pair), also at the largest size (and at 100M rows
+#   with BENCH_100M=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/settle-target}"
@@ -44,6 +45,8 @@ if [ "${BENCH_V2:-1}" = 1 ]; then
 fi
 if [ "${BENCH_SPREAD:-1}" = 1 ]; then
   for format in $FORMATS; do cases+=("$largest $format any"); done
+  # The spread shape at 100M rows too (Parquet), when that size is asked for.
+  [ "${BENCH_100M:-0}" = 1 ] && cases+=("100000000 parquet any")
 fi
 
 rows_md=""

@@ -518,7 +518,11 @@ impl UsageRules for Rules {
             .collect();
         if let Some(ended) = &self.usage.ended_on {
             // Rows after their partner's termination come first (§12 order).
-            let days = rows.column(USAGE_DATE).map_err(err())?.date().map_err(err())?;
+            let days = rows
+                .column(USAGE_DATE)
+                .map_err(err())?
+                .date()
+                .map_err(err())?;
             for ((hold, &p), day) in holds
                 .iter_mut()
                 .zip(&partner)

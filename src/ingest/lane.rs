@@ -1,6 +1,6 @@
 //! The clean lane of usage: a batch whose every row passes §2 steps 1–3 is
 //! read straight from its columns into integers (partner position, product
-//! number, interned customer, fen) without building a checked frame.
+//! number, customer key, day, fen) without building a checked frame.
 //!
 //! The lane only ever says "clean" or "not sure": any row it cannot prove
 //! accepted sends the whole batch down the polars checks, which remain the
@@ -363,6 +363,13 @@ impl Lane {
                 .map(|v| v.unwrap_or("").to_owned())
                 .collect())
         };
+        if catalog.len() > usize::from(u16::MAX) {
+            return Err(Error::Usage(format!(
+                "a catalog of {} products: at most {} are supported",
+                catalog.len(),
+                u16::MAX
+            )));
+        }
         let partners = Positions::new(texts(partner_ids)?.into_iter());
         let products = Positions::new(texts(catalog)?.into_iter());
         let start = period.start();
