@@ -28,11 +28,12 @@ pub struct Rules {
     /// (customer_id, from_partner, to_partner, effective_on), in the order
     /// of (effective_on, handover_id).
     steps: Vec<DataFrame>,
-    /// The customers that have any handover.
-    handed: Series,
     /// Per partner position: whether it is the from_partner of any
     /// handover (only its rows can move).
-    gives: Series,
+    gives: Vec<bool>,
+    /// The customers that have any handover, probed for the rows of giving
+    /// partners only.
+    handed_set: std::collections::HashSet<String>,
     /// The usage holds as per-month lookup tables: see [`UsageHolds`].
     usage: UsageHolds,
 }
@@ -387,12 +388,22 @@ impl Rules {
             .map_err(err())?
             .column(PARTNER_ID)
             .map_err(err())?
-            .as_materialized_series()
-            .clone();
+            .bool()
+            .map_err(err())?
+            .iter()
+            .map(|g| g == Some(true))
+            .collect();
+        let handed_set = handed
+            .str()
+            .map_err(err())?
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect();
         Ok(Some(Rules {
             steps,
-            handed,
             gives,
+            handed_set,
             usage,
         }))
     }
@@ -410,36 +421,31 @@ impl Rules {
         if self.steps.is_empty() {
             return Ok(partner);
         }
-        // Rows of partners that give a customer away, picked by position (a
-        // gather, no hash) with only their customer; then the few of those
-        // whose customer was handed over. Two steps on purpose: one filter
-        // would hash every row's customer.
-        let giving = DataFrame::new(
-            rows.height(),
-            vec![
-                rows.column(CUSTOMER_ID).map_err(err())?.clone(),
-                partner.clone(),
-            ],
-        )
-        .map_err(err())?
-        .lazy()
-        .with_row_index(ROW, None)
-        .filter(lit(self.gives.clone()).gather(col(POS), true))
-        .select([col(ROW), col(CUSTOMER_ID)])
-        .collect()
-        .map_err(err())?;
-        let handed = giving
-            .lazy()
-            .filter(crate::expr::is_in_series(
-                col(CUSTOMER_ID),
-                self.handed.clone(),
-            ))
-            .collect()
+        // Rows of partners that give a customer away, picked by position
+        // (no hash), then the few of those whose customer was handed over
+        // (a set probe for those rows only).
+        let customers = rows
+            .column(CUSTOMER_ID)
+            .map_err(err())?
+            .str()
             .map_err(err())?;
-        if handed.height() == 0 {
+        let moving: Vec<IdxSize> = partner
+            .u32()
+            .map_err(err())?
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_some_and(|p| self.gives.get(p as usize) == Some(&true)))
+            .filter(|(i, _)| {
+                customers
+                    .get(*i)
+                    .is_some_and(|c| self.handed_set.contains(c))
+            })
+            .map(|(i, _)| i as IdxSize)
+            .collect();
+        if moving.is_empty() {
             return Ok(partner);
         }
-        let at = handed.column(ROW).map_err(err())?.idx().map_err(err())?;
+        let at = &IdxCa::from_vec(ROW.into(), moving);
         let mut candidates = rows
             .select([PARTNER_ID, CUSTOMER_ID, USAGE_DATE])
             .map_err(err())?

@@ -1,9 +1,9 @@
 //! The 64-bit hashes of a month's usage record ids, kept only to prove the
 //! ids distinct (as many distinct hashes as rows proves it; fewer sends the
 //! month down the exact duplicate pass). A month of up to [`SPILL_AT`] rows
-//! keeps them in memory; a larger one spreads them by their top byte into
-//! 256 temporary files, proven one file at a time, so a billion-row month
-//! holds about 30 MB of them instead of 8 GB.
+//! (33.5M) keeps them in memory; a larger one spreads them by their top byte
+//! into 256 temporary files, proven one file at a time, so a billion-row
+//! month holds about 30 MB of them instead of 8 GB.
 
 use std::io::{BufReader, BufWriter, Read, Write};
 
@@ -11,8 +11,10 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
-/// Hashes held in memory before they are spread to files (1 GiB).
-const SPILL_AT: usize = 1 << 27;
+/// Hashes held in memory before they are spread to files (256 MiB): proving
+/// them distinct in memory takes a second copy, so a 100M-row month with
+/// millions of (partner, customer) pairs would pass 4 GiB with 2^27.
+const SPILL_AT: usize = 1 << 25;
 
 /// Files the hashes are spread over, by their top bits.
 const FILES: usize = 256;
