@@ -435,10 +435,12 @@ impl Rules {
             .iter()
             .enumerate()
             .filter(|(_, p)| p.is_some_and(|p| self.gives.get(p as usize) == Some(&true)))
+            // Text straight from a Parquet batch may still carry white space
+            // (the lane trims as it reads): trimmed here, for these rows.
             .filter(|(i, _)| {
                 customers
                     .get(*i)
-                    .is_some_and(|c| self.handed_set.contains(c))
+                    .is_some_and(|c| self.handed_set.contains(c.trim()))
             })
             .map(|(i, _)| i as IdxSize)
             .collect();
@@ -450,6 +452,10 @@ impl Rules {
             .select([PARTNER_ID, CUSTOMER_ID, USAGE_DATE])
             .map_err(err())?
             .take(at)
+            .map_err(err())?
+            .lazy()
+            .with_columns([PARTNER_ID, CUSTOMER_ID].map(|c| col(c).str().strip_chars(lit(NULL))))
+            .collect()
             .map_err(err())?;
         candidates
             .with_column(at.clone().into_series().into())
