@@ -616,26 +616,27 @@ fn sum_by_lane(
         .sort([LINE], SortMultipleOptions::default())
         .collect()
         .map_err(Error::polars("rejected rows"))?;
+    // The proof and the final sums side by side: the sums are thrown away
+    // in the rare month whose ids may repeat.
     let t = std::time::Instant::now();
-    let distinct = ids.all_distinct(rows_read - rejected.height())?;
+    let (distinct, accepted) = rayon::join(
+        || ids.all_distinct(rows_read - rejected.height()),
+        || sums.finish(&ctx.partner_ids, &ctx.catalog),
+    );
     tracing::debug!(
         ms = t.elapsed().as_millis() as u64,
-        "record ids proven distinct"
+        "record ids proven distinct, usage sums finished"
     );
-    if distinct {
-        let t = std::time::Instant::now();
-        let accepted = sums.finish(&ctx.partner_ids, &ctx.catalog)?;
-        tracing::debug!(ms = t.elapsed().as_millis() as u64, "usage sums finished");
+    if distinct? {
         return Ok((
             Checked {
-                accepted,
+                accepted: accepted?,
                 rejected,
                 rows_read,
             },
             sha256,
         ));
     }
-    drop(sums);
     let (batches, _) = check_rows(source, ctx)?;
     let checked = find_duplicates(&tables::USAGE, batches)?;
     let accepted = PairTotals::of_rows(checked.accepted.lazy(), rules)?.counted()?;
