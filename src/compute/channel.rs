@@ -7,7 +7,10 @@
 //! ingest ([`Rules`] is ingest's `UsageRules`); sales are few and are held
 //! here, on the month's deliveries.
 
-use std::collections::HashMap;
+/// Maps and sets of ids probed per candidate row: a fast seeded hash
+/// rather than std's SipHash.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 use polars::prelude::*;
 
@@ -37,7 +40,7 @@ pub struct Rules {
     gives: Vec<bool>,
     /// The customers that have any handover, probed for the rows of giving
     /// partners only.
-    handed_set: std::collections::HashSet<String>,
+    handed_set: HashSet<String>,
     /// The usage holds as per-month lookup tables: see [`UsageHolds`].
     usage: UsageHolds,
 }
