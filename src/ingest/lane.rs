@@ -548,7 +548,13 @@ impl Lane {
 /// The values of a text column without nulls, trimmed when `trim` (as CSV
 /// fields are when split).
 fn values(trim: bool, ca: &StringChunked) -> impl Iterator<Item = &str> {
-    texts(ca).map(move |v| if trim { v.trim() } else { v })
+    // Most values start and end with a visible ASCII character and need no
+    // look at Unicode white space at all.
+    let bare = |v: &str| {
+        let b = v.as_bytes();
+        b.first().is_some_and(u8::is_ascii_graphic) && b.last().is_some_and(u8::is_ascii_graphic)
+    };
+    texts(ca).map(move |v| if trim && !bare(v) { v.trim() } else { v })
 }
 
 /// The values of a text column without nulls, chunk by chunk.
