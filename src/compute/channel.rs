@@ -54,20 +54,15 @@ struct UsageHolds {
     index: DataFrame,
     /// Per partner: its class, `CLASS_SI`, `CLASS_SA` (no listed kind) or
     /// `CLASS_KIND + k` for an SA of the policy's k-th listed kind.
-    class: Series,
-    /// Per partner: terminated_on (null for most); None when no partner has
-    /// one.
-    ended: Option<Series>,
+    class: Vec<u32>,
+    /// Per partner: terminated_on in days since 1970-01-01 (null for most);
+    /// None when no partner has one.
+    ended: Option<Vec<Option<i32>>>,
     /// product_code → its number (`__p`, UInt32): its place in the catalog.
     products: DataFrame,
     /// Per (class, product), at `class * products.len() + product`: the hold
-    /// code of a usage row that no termination holds (null: paid).
-    table: Series,
-    /// `class`, `table` (`NO_HOLD` for paid) and `ended` (days since
-    /// 1970-01-01) as plain vectors, for judging the lane's integer rows.
-    class_of: Vec<u32>,
-    hold_of: Vec<u8>,
-    ended_on: Option<Vec<Option<i32>>>,
+    /// code of a usage row that no termination holds (`NO_HOLD`: paid).
+    table: Vec<u8>,
 }
 
 /// Partner classes: the static holds of a row depend only on its partner's
@@ -132,18 +127,13 @@ impl UsageHolds {
             }
         }
         let ended = partners.column(TERMINATED_ON).map_err(err())?;
-        let ended =
-            (ended.null_count() < ended.len()).then(|| ended.as_materialized_series().clone());
-        let positions: Vec<u32> = (0..partners.height() as u32).collect();
-        let hold_of = table.iter().map(|h| h.unwrap_or(NO_HOLD)).collect();
-        let ended_on = match &ended {
-            Some(e) => Some(e.date().map_err(err())?.physical().iter().collect()),
-            None => None,
+        let ended = if ended.null_count() < ended.len() {
+            Some(ended.date().map_err(err())?.physical().iter().collect())
+        } else {
+            None
         };
+        let positions: Vec<u32> = (0..partners.height() as u32).collect();
         Ok(UsageHolds {
-            class_of: classes.clone(),
-            hold_of,
-            ended_on,
             index: DataFrame::new(
                 partners.height(),
                 vec![
@@ -152,10 +142,10 @@ impl UsageHolds {
                 ],
             )
             .map_err(err())?,
-            class: Series::new("class".into(), classes),
+            class: classes,
             ended,
             products,
-            table: Series::new("table".into(), table),
+            table: table.iter().map(|h| h.unwrap_or(NO_HOLD)).collect(),
         })
     }
 
@@ -182,14 +172,22 @@ impl UsageHolds {
         let product =
             Self::positions(rows, PRODUCT_CODE, &self.products)?.with_name(PRODUCT.into());
         let n_products = self.products.height() as u64;
-        let class = lit(self.class.clone()).gather(col(POS), true);
-        let static_hold =
-            lit(self.table.clone()).gather(class * lit(n_products as u32) + col(PRODUCT), true);
+        let class = lit(Series::new("class".into(), &self.class)).gather(col(POS), true);
+        let table: Vec<Option<u8>> = self
+            .table
+            .iter()
+            .map(|&h| (h != NO_HOLD).then_some(h))
+            .collect();
+        let static_hold = lit(Series::new("table".into(), table))
+            .gather(class * lit(n_products as u32) + col(PRODUCT), true);
         let hold = match &self.ended {
             None => static_hold,
             Some(ended) => when(
                 col(USAGE_DATE)
-                    .gt(lit(ended.clone()).gather(col(POS), true))
+                    .gt(lit(Int32Chunked::from_iter(ended.iter().copied())
+                        .into_date()
+                        .into_series())
+                    .gather(col(POS), true))
                     .fill_null(lit(false)),
             )
             .then(lit(HoldReason::AfterTermination.code()))
@@ -562,14 +560,14 @@ impl UsageRules for Rules {
         let err = || Error::polars("usage rules");
         let partner = self.reattribute(rows, Column::new(POS.into(), partner))?;
         let partner: Vec<u32> = partner.u32().map_err(err())?.into_no_null_iter().collect();
-        let (class, table) = (&self.usage.class_of, &self.usage.hold_of);
+        let (class, table) = (&self.usage.class, &self.usage.table);
         let products = self.usage.products.height();
         let mut holds: Vec<u8> = partner
             .iter()
             .zip(product)
             .map(|(&p, &q)| table[class[p as usize] as usize * products + q as usize])
             .collect();
-        if let Some(ended) = &self.usage.ended_on {
+        if let Some(ended) = &self.usage.ended {
             // Rows after their partner's termination come first (§12 order).
             let days = rows
                 .column(USAGE_DATE)

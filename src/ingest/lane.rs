@@ -356,7 +356,7 @@ impl Lane {
     /// the order products are numbered.
     pub fn new(period: Period, partner_ids: &Series, catalog: &Series) -> Result<Lane> {
         let err = || Error::polars("usage lane");
-        let texts = |s: &Series| -> Result<Vec<String>> {
+        let owned = |s: &Series| -> Result<Vec<String>> {
             Ok(s.str()
                 .map_err(err())?
                 .iter()
@@ -370,8 +370,8 @@ impl Lane {
                 u16::MAX
             )));
         }
-        let partners = Positions::new(texts(partner_ids)?.into_iter());
-        let products = Positions::new(texts(catalog)?.into_iter());
+        let partners = Positions::new(owned(partner_ids)?.into_iter());
+        let products = Positions::new(owned(catalog)?.into_iter());
         let start = period.start();
         let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
         Ok(Lane {

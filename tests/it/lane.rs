@@ -79,6 +79,16 @@ fn lane_took(w: &Workdir, period: &str) -> String {
     format!("{}/{}", field("clean"), field("batches"))
 }
 
+/// A run's summary without the lines that name the run (runs of different
+/// input bytes differ there only).
+fn summary_body(summary: &str) -> String {
+    summary
+        .lines()
+        .filter(|l| !l.contains("run"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn generate(w: &Workdir, rows: &str, extra: &[&str]) {
     let mut args = vec![
         "generate",
@@ -302,14 +312,8 @@ fn padded_parquet_under_the_channel_rules_settles_like_csv() {
     pad_as_parquet(&w, "2027-01");
     let padded = same_both_ways(&w, "2027-01");
     assert_eq!(lane_took(&w, "2027-01"), "1/1");
-    let body = |s: &str| {
-        s.lines()
-            .filter(|l| !l.contains("run"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     // The summary has the held rows and amounts by reason and the ledger.
-    assert_eq!(body(&padded), body(&csv));
+    assert_eq!(summary_body(&padded), summary_body(&csv));
 }
 
 #[test]
@@ -325,12 +329,5 @@ fn untrimmed_parquet_text_is_trimmed_by_the_lane() {
     pad_as_parquet(&w, "2026-10");
     let padded = same_both_ways(&w, "2026-10");
     assert_eq!(lane_took(&w, "2026-10"), "1/1");
-    // All but the lines that name the run (its inputs' bytes differ).
-    let body = |s: &str| {
-        s.lines()
-            .filter(|l| !l.contains("run"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    assert_eq!(body(&padded), body(&plain));
+    assert_eq!(summary_body(&padded), summary_body(&plain));
 }
