@@ -7,18 +7,20 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc options (its v2 numbering): keep freed memory for a second
-/// before handing it back, and no 2 MiB pages. Batches allocate and free
-/// the same large buffers over and over; returning them at once, or
-/// faulting them back in as huge pages, cost more than the checks (measured
-/// in docs/performance.md).
+/// mimalloc options (the same numbers in its v2 and v3): keep freed memory
+/// for ten seconds before handing it back, and no 2 MiB pages. Batches
+/// allocate and free the same large buffers over and over; returning them
+/// (after one second, as before, a 20M-row month still faulted 1.2 GB back
+/// in), or faulting them back in as huge pages, cost more than the checks
+/// (measured in docs/performance.md). A run of minutes still gives back
+/// what it stopped using.
 fn tune_allocator() {
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     const ALLOW_LARGE_OS_PAGES: libmimalloc_sys::mi_option_t = 6;
     // SAFETY: plain setters of mimalloc's global options, called before any
     // other thread exists.
     unsafe {
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 1000);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 10_000);
         libmimalloc_sys::mi_option_set(ALLOW_LARGE_OS_PAGES, 0);
     }
     no_transparent_huge_pages();

@@ -57,6 +57,12 @@ impl IdHashes {
         }
     }
 
+    /// Room for `rows` hashes (as many as are kept in memory), so the
+    /// vector is not copied each time it would double.
+    pub fn reserve(&mut self, rows: usize) {
+        self.memory.reserve(rows.min(self.limit));
+    }
+
     /// Adds the hashes of a batch.
     pub fn extend(&mut self, hashes: Vec<u64>) -> Result<()> {
         self.count += hashes.len();

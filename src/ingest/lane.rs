@@ -14,6 +14,7 @@ use chrono::Datelike;
 use foldhash::quality::FixedState;
 use hashbrown::HashTable;
 use polars::prelude::*;
+use polars_arrow::array::View;
 use rayon::prelude::*;
 
 use super::read::PRE;
@@ -81,6 +82,34 @@ fn inline_key(text: &[u8]) -> (Option<u128>, &[u8]) {
     bytes[..text.len()].copy_from_slice(text);
     bytes[15] = text.len() as u8;
     (Some(u128::from_le_bytes(bytes)), text)
+}
+
+/// A customer's key from its inline key: the text's bytes from the top
+/// (so keys sort like texts), its length × 2 in the low byte and the lowest
+/// bit clear.
+fn customer_key(inline: u128) -> u128 {
+    let len = inline >> 120;
+    inline.swap_bytes() & !0xff | len << 1
+}
+
+/// A text value as the lane reads it.
+#[derive(Clone, Copy, Debug)]
+pub enum Value<'a> {
+    /// A text of at most 12 bytes that needs no trimming, as its
+    /// [`inline_key`], read from its view without touching its bytes.
+    Key(u128),
+    /// Any other text, trimmed when asked.
+    Text(&'a str),
+}
+
+impl Value<'_> {
+    /// Whether the text is empty.
+    fn is_empty(&self) -> bool {
+        match self {
+            Value::Key(key) => key >> 120 == 0,
+            Value::Text(t) => t.is_empty(),
+        }
+    }
 }
 
 impl TextTable {
@@ -162,25 +191,21 @@ impl Customers {
     /// with no table at all; a longer one is interned and keyed by its
     /// number. The lowest bit is left clear for the sums' held flag, so a
     /// customer's keys sort together, paid first.
-    pub fn keys(&mut self, customers: &[&str]) -> Result<Vec<u128>> {
+    pub fn keys(&mut self, customers: &[Value]) -> Result<Vec<u128>> {
         let mut keys: Vec<u128> = customers
             .par_iter()
-            .map(|c| {
-                let c = c.as_bytes();
-                if c.len() > 15 {
-                    return 0;
-                }
-                let mut bytes = [0u8; 16];
-                bytes[..c.len()].copy_from_slice(c);
-                bytes[15] = (c.len() as u8) << 1;
-                u128::from_be_bytes(bytes)
+            .map(|c| match *c {
+                Value::Key(key) => customer_key(key),
+                Value::Text(c) => inline_key(c.as_bytes()).0.map_or(0, customer_key),
             })
             .collect();
-        let long: Vec<usize> = (0..customers.len())
-            .filter(|&i| customers[i].len() > 15)
-            .collect();
+        let (long, texts): (Vec<usize>, Vec<&str>) = (customers.iter().enumerate())
+            .filter_map(|(i, c)| match *c {
+                Value::Text(c) if c.len() > 15 => Some((i, c)),
+                _ => None,
+            })
+            .unzip();
         if !long.is_empty() {
-            let texts: Vec<&str> = long.iter().map(|&i| customers[i]).collect();
             for (i, number) in long.into_iter().zip(self.intern(&texts)?) {
                 keys[i] = u128::from(number) << 8 | LONG_CUSTOMER;
             }
@@ -262,7 +287,10 @@ impl Customers {
 
 /// Partner ids to their registry positions, compared as texts.
 struct Positions {
+    /// Every id (the long ones are looked up here).
     table: TextTable,
+    /// The short ids again, in a table [`Positions::get_all`] can prefetch.
+    short: ShortTable,
     state: FixedState,
     /// The inline keys, in position order, when there are few and all are
     /// short (a catalog): a scan of a few keys beats hashing.
@@ -272,41 +300,148 @@ struct Positions {
 /// Up to this many short texts are scanned rather than hashed.
 const FEW: usize = 16;
 
+/// Rows whose table slots are asked for before the first of them is looked
+/// up: a registry is larger than the cache, so each lookup waits on memory.
+const CHUNK: usize = 32;
+
 impl Positions {
     fn new(ids: impl Iterator<Item = String>) -> Positions {
         let state = FixedState::with_seed(SEED);
         let mut table = TextTable::new();
-        let mut few = Some(Vec::new());
+        let mut short = Vec::new();
         for (at, id) in ids.enumerate() {
             let (key, hash) = key_of(&state, id.as_bytes());
             // Accepted partner ids are unique; were one not, its first
             // position would stand, as a join picks one.
             if table.get(id.as_bytes(), key, hash).is_none() {
                 table.insert(&state, id.as_bytes(), key, hash, at as u32);
+                short.extend(key.map(|key| (key, hash, at as u32)));
             }
-            few = few.zip(key).map(|(mut few, key)| {
-                few.push(key);
-                few
-            });
         }
-        let few = few.filter(|f| f.len() <= FEW);
-        Positions { table, state, few }
+        let few = (short.len() <= FEW && short.len() == table.table.len())
+            .then(|| short.iter().map(|&(key, ..)| key).collect());
+        Positions {
+            table,
+            short: ShortTable::new(&short),
+            state,
+            few,
+        }
     }
 
-    fn get(&self, id: &str) -> Option<u32> {
-        if let Some(few) = &self.few {
-            let (key, _) = inline_key(id.as_bytes());
-            return key.and_then(|key| few.iter().position(|&k| k == key).map(|at| at as u32));
+    /// The position of every value; `None` as soon as one is not an id.
+    fn get_all<'a>(&self, n: usize, values: impl Iterator<Item = Value<'a>>) -> Option<Vec<u32>> {
+        let mut out = Vec::with_capacity(n);
+        let mut chunk = [(Value::Key(0), 0u64); CHUNK];
+        let mut filled = 0;
+        for value in values {
+            let hash = match value {
+                Value::Key(key) if self.few.is_none() => {
+                    let hash = self.state.hash_one(key);
+                    self.short.prefetch(hash);
+                    hash
+                }
+                _ => 0,
+            };
+            chunk[filled] = (value, hash);
+            filled += 1;
+            if filled == CHUNK {
+                self.resolve(&chunk, &mut out)?;
+                filled = 0;
+            }
         }
-        let (key, hash) = key_of(&self.state, id.as_bytes());
-        self.table.get(id.as_bytes(), key, hash)
+        self.resolve(&chunk[..filled], &mut out)?;
+        Some(out)
+    }
+
+    fn resolve(&self, chunk: &[(Value, u64)], out: &mut Vec<u32>) -> Option<()> {
+        for &(value, hash) in chunk {
+            out.push(match value {
+                Value::Key(key) if self.few.is_none() => self.short.get(key, hash)?,
+                value => self.get(value)?,
+            });
+        }
+        Some(())
+    }
+
+    fn get(&self, id: Value) -> Option<u32> {
+        let text = match id {
+            Value::Key(key) => return self.get_key(key),
+            Value::Text(text) => text.as_bytes(),
+        };
+        match key_of(&self.state, text) {
+            (Some(key), _) => self.get_key(key),
+            (None, hash) => self.table.get(text, None, hash),
+        }
+    }
+
+    fn get_key(&self, key: u128) -> Option<u32> {
+        match &self.few {
+            Some(few) => few.iter().position(|&k| k == key).map(|at| at as u32),
+            None => self.short.get(key, self.state.hash_one(key)),
+        }
+    }
+}
+
+/// Inline keys to numbers, by open addressing in two flat arrays, so a
+/// lookup's slot can be prefetched. Key 0 (the empty text) marks a free
+/// slot and is never found.
+struct ShortTable {
+    keys: Vec<u128>,
+    values: Vec<u32>,
+    mask: usize,
+}
+
+impl ShortTable {
+    /// A table of (key, hash, value) entries with distinct keys.
+    fn new(entries: &[(u128, u64, u32)]) -> ShortTable {
+        let slots = (2 * entries.len()).next_power_of_two().max(16);
+        let mut table = ShortTable {
+            keys: vec![0; slots],
+            values: vec![0; slots],
+            mask: slots - 1,
+        };
+        for &(key, hash, value) in entries {
+            let mut at = hash as usize & table.mask;
+            while table.keys[at] != 0 {
+                at = (at + 1) & table.mask;
+            }
+            table.keys[at] = key;
+            table.values[at] = value;
+        }
+        table
+    }
+
+    fn prefetch(&self, hash: u64) {
+        super::sums::prefetch(self.keys.as_ptr().wrapping_add(hash as usize & self.mask));
+    }
+
+    fn get(&self, key: u128, hash: u64) -> Option<u32> {
+        if key == 0 {
+            return None;
+        }
+        let mut at = hash as usize & self.mask;
+        loop {
+            match self.keys[at] {
+                k if k == key => return Some(self.values[at]),
+                0 => return None,
+                _ => at = (at + 1) & self.mask,
+            }
+        }
     }
 }
 
 /// The 64-bit hash of a record id that proves ids distinct (as many
 /// distinct hashes as rows), the same for every batch of a run.
 pub fn id_hash(id: &str) -> u64 {
-    FixedState::with_seed(SEED).hash_one(id.as_bytes())
+    key_of(&FixedState::with_seed(SEED), id.as_bytes()).1
+}
+
+/// [`id_hash`] of a value as the lane reads it.
+fn value_hash(state: &FixedState, id: Value) -> u64 {
+    match id {
+        Value::Key(key) => state.hash_one(key),
+        Value::Text(text) => key_of(state, text.as_bytes()).1,
+    }
 }
 
 /// The [`id_hash`] of each record id (nulls are never accepted).
@@ -462,45 +597,46 @@ impl Lane {
         // batch with any doubtful value interns nothing.
         let days = || -> Option<Vec<i32>> {
             match dates {
-                Dates::Text(t) => values(trim, t).map(|d| self.day_of(d)).collect(),
-                Dates::Days(d) => d
-                    .into_no_null_iter()
-                    .map(|d| (d >= self.first && d < self.first + self.days).then_some(d))
-                    .collect(),
+                Dates::Text(t) => all(height, values(trim, t).map(|d| self.day_of(d))),
+                Dates::Days(d) => all(
+                    height,
+                    d.into_no_null_iter()
+                        .map(|d| (d >= self.first && d < self.first + self.days).then_some(d)),
+                ),
             }
         };
         let fens = || -> Option<Vec<i64>> {
             match amounts {
-                Amounts::Text(t) => values(trim, t).map(fen_of).collect(),
-                Amounts::Decimal(d, scale) => d
-                    .into_no_null_iter()
-                    .map(|v| fen_of_decimal(v, scale))
-                    .collect(),
-                Amounts::Fen(f) => f
-                    .into_no_null_iter()
-                    .map(|f| (f >= 0).then_some(f))
-                    .collect(),
+                Amounts::Text(t) => all(height, values(trim, t).map(fen_of)),
+                Amounts::Decimal(d, scale) => all(
+                    height,
+                    d.into_no_null_iter().map(|v| fen_of_decimal(v, scale)),
+                ),
+                Amounts::Fen(f) => {
+                    all(height, f.into_no_null_iter().map(|f| (f >= 0).then_some(f)))
+                }
             }
         };
         let hashes = || -> Option<Vec<u64>> {
-            values(trim, id)
-                .map(|id| (!id.is_empty()).then(|| id_hash(id)))
-                .collect()
+            let state = FixedState::with_seed(SEED);
+            all(
+                height,
+                read_values(trim, id).map(|id| (!id.is_empty()).then(|| value_hash(&state, id))),
+            )
         };
-        let names = || -> Option<Vec<&str>> {
-            values(trim, customer)
-                .map(|c| (!c.is_empty()).then_some(c))
-                .collect()
+        let names = || -> Option<Vec<Value>> {
+            all(
+                height,
+                read_values(trim, customer).map(|c| (!c.is_empty()).then_some(c)),
+            )
         };
-        let partners = || -> Option<Vec<u32>> {
-            values(trim, partner)
-                .map(|p| self.partners.get(p))
-                .collect()
-        };
+        let partners =
+            || -> Option<Vec<u32>> { self.partners.get_all(height, read_values(trim, partner)) };
         let products = || -> Option<Vec<u16>> {
-            values(trim, product)
-                .map(|p| self.products.get(p).map(|at| at as u16))
-                .collect()
+            all(
+                height,
+                read_values(trim, product).map(|p| self.products.get(p).map(|at| at as u16)),
+            )
         };
         let ((day, amount), ((hashes, names), (partner, product))) = rayon::join(
             || rayon::join(days, fens),
@@ -545,6 +681,16 @@ impl Lane {
     }
 }
 
+/// The `n` values of `values` when none is `None`: collected into a vector
+/// sized once (collecting `Option`s would grow it from nothing, copying).
+fn all<T>(n: usize, values: impl Iterator<Item = Option<T>>) -> Option<Vec<T>> {
+    let mut out = Vec::with_capacity(n);
+    for value in values {
+        out.push(value?);
+    }
+    Some(out)
+}
+
 /// The values of a text column without nulls, trimmed when `trim` (as CSV
 /// fields are when split).
 fn values(trim: bool, ca: &StringChunked) -> impl Iterator<Item = &str> {
@@ -555,6 +701,38 @@ fn values(trim: bool, ca: &StringChunked) -> impl Iterator<Item = &str> {
         b.first().is_some_and(u8::is_ascii_graphic) && b.last().is_some_and(u8::is_ascii_graphic)
     };
     texts(ca).map(move |v| if trim && !bare(v) { v.trim() } else { v })
+}
+
+/// The values of a text column without nulls as [`Value`]s: a short text
+/// that needs no trim is keyed from its view alone (the view's unused bytes
+/// are masked, not trusted to be zero), any other is read and trimmed when
+/// `trim`.
+fn read_values(trim: bool, ca: &StringChunked) -> impl Iterator<Item = Value<'_>> {
+    ca.downcast_iter().flat_map(move |arr| {
+        arr.views().iter().enumerate().map(move |(i, view)| {
+            if let Some(key) = view_key(*view, trim) {
+                return Value::Key(key);
+            }
+            let text = arr.value(i);
+            Value::Text(if trim { text.trim() } else { text })
+        })
+    })
+}
+
+/// The [`inline_key`] of an inline view's text, when it needs no trim
+/// (`trim` asks for one): its bytes straight from the view, masked to its
+/// length.
+fn view_key(view: View, trim: bool) -> Option<u128> {
+    let len = view.length;
+    if len > View::MAX_INLINE_SIZE {
+        return None;
+    }
+    let bytes = (view.as_u128() >> 32) & ((1u128 << (8 * len)) - 1);
+    // Trimming changes nothing when the first and last bytes are visible
+    // ASCII.
+    let bare = |b: u128| (b as u8).is_ascii_graphic();
+    (!trim || (len > 0 && bare(bytes) && bare(bytes >> (8 * (len - 1)))))
+        .then_some(bytes | u128::from(len) << 120)
 }
 
 /// The values of a text column without nulls, chunk by chunk.
@@ -663,14 +841,21 @@ mod tests {
         let longer = format!("{long}x");
         // 15 bytes is the longest inline key; 16 is interned.
         let (fifteen, sixteen) = ("D".repeat(15), "D".repeat(16));
+        fn text<'a>(t: &[&'a str]) -> Vec<Value<'a>> {
+            t.iter().map(|&t| Value::Text(t)).collect()
+        }
         let first = c
-            .keys(&["C1", "C2", "C1", &long, "C1\0", &fifteen, &sixteen])
+            .keys(&text(&[
+                "C1", "C2", "C1", &long, "C1\0", &fifteen, &sixteen,
+            ]))
             .unwrap();
         assert_eq!(first[0], first[2]);
         assert_ne!(first[0], first[1]);
         assert_ne!(first[0], first[4], "a trailing NUL is another text");
         assert_ne!(first[5], first[6]);
-        let again = c.keys(&[&long, "C2", "C3", &longer, &sixteen]).unwrap();
+        let again = c
+            .keys(&text(&[&long, "C2", "C3", &longer, &sixteen]))
+            .unwrap();
         assert_eq!(again[0], first[3]);
         assert_eq!(again[1], first[1]);
         assert_eq!(again[4], first[6]);
@@ -678,5 +863,106 @@ mod tests {
         // Only the texts of 16 bytes and more are interned.
         assert_eq!(c.len(), 3);
         assert!(first.iter().chain(&again).all(|k| k & 1 == 0));
+    }
+
+    fn key(text: &str) -> u128 {
+        inline_key(text.as_bytes()).0.unwrap()
+    }
+
+    #[test]
+    fn views_give_the_keys_of_their_texts() {
+        let twelve = "ABCDEFGHIJKL";
+        let thirteen = "ABCDEFGHIJKLM";
+        let ca = StringChunked::from_slice(
+            "v".into(),
+            &["P1", "", twelve, thirteen, " P1", "P1 ", "\u{3000}X", "a b"],
+        );
+        let got: Vec<String> = read_values(true, &ca).map(|v| format!("{v:?}")).collect();
+        let want: Vec<String> = [
+            Value::Key(key("P1")),
+            Value::Text(""),
+            Value::Key(key(twelve)),
+            Value::Text(thirteen),
+            Value::Text("P1"),
+            Value::Text("P1"),
+            Value::Text("X"),
+            Value::Key(key("a b")),
+        ]
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect();
+        assert_eq!(got, want);
+        // Untrimmed (CSV fields come trimmed): every inline text is a key.
+        let untrimmed: Vec<String> = read_values(false, &ca).map(|v| format!("{v:?}")).collect();
+        assert_eq!(untrimmed[1], format!("{:?}", Value::Key(0)));
+        assert_eq!(untrimmed[4], format!("{:?}", Value::Key(key(" P1"))));
+        assert!(Value::Key(0).is_empty() && !Value::Key(key("P1")).is_empty());
+        // Whatever a writer left in a view's unused bytes, the key is the text's.
+        let dirty = View {
+            length: 2,
+            prefix: u32::from_le_bytes([b'a', b'b', 0xAA, 0xBB]),
+            buffer_idx: 0xDEAD,
+            offset: 7,
+        };
+        assert_eq!(view_key(dirty, false), Some(key("ab")));
+        assert_eq!(view_key(dirty, true), Some(key("ab")));
+    }
+
+    #[test]
+    fn customer_keys_are_the_same_from_a_view_or_a_text() {
+        let mut c = Customers::default();
+        let texts = ["C1", "C10", "C2", "ABCDEFGHIJKL"];
+        let from_views: Vec<Value> = texts.iter().map(|t| Value::Key(key(t))).collect();
+        let from_texts: Vec<Value> = texts.iter().map(|&t| Value::Text(t)).collect();
+        let (a, b) = (c.keys(&from_views).unwrap(), c.keys(&from_texts).unwrap());
+        assert_eq!(a, b);
+        // Keys sort like their texts: "C1" < "C10" < "C2".
+        assert!(a[0] < a[1] && a[1] < a[2]);
+        assert_eq!(
+            a[0],
+            u128::from_be_bytes(*b"C1\0\0\0\0\0\0\0\0\0\0\0\0\0\x04")
+        );
+    }
+
+    #[test]
+    fn partner_positions_by_view_and_by_text() {
+        let long = format!("P-{}", "x".repeat(20));
+        let mut ids: Vec<String> = (0..40).map(|i| format!("P{i}")).collect();
+        ids.push(long.clone());
+        ids.push("P3".into());
+        let p = Positions::new(ids.into_iter());
+        assert!(p.few.is_none(), "41 ids are hashed, not scanned");
+        let values = [
+            Value::Key(key("P7")),
+            Value::Text(&long),
+            Value::Text("P3"),
+            Value::Key(key("P39")),
+        ];
+        // A repeated id keeps its first position.
+        assert_eq!(p.get_all(4, values.into_iter()), Some(vec![7, 40, 3, 39]));
+        // Enough rows to fill several prefetched chunks.
+        let many: Vec<Value> = (0..100)
+            .map(|i| Value::Key(key(&format!("P{}", i % 40))))
+            .collect();
+        let want: Vec<u32> = (0..100).map(|i| i % 40).collect();
+        assert_eq!(p.get_all(100, many.into_iter()), Some(want));
+        for miss in [
+            Value::Key(key("P40")),
+            Value::Key(0),
+            Value::Text(""),
+            Value::Text("P-"),
+        ] {
+            assert_eq!(
+                p.get_all(2, [Value::Key(key("P1")), miss].into_iter()),
+                None,
+                "{miss:?}"
+            );
+        }
+        // A catalog of few short codes is scanned.
+        let catalog = Positions::new(["VNET", "MAS"].map(String::from).into_iter());
+        assert!(catalog.few.is_some());
+        assert_eq!(catalog.get(Value::Key(key("MAS"))), Some(1));
+        assert_eq!(catalog.get(Value::Text("VNET")), Some(0));
+        assert_eq!(catalog.get(Value::Key(0)), None);
     }
 }

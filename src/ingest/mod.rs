@@ -549,6 +549,7 @@ fn sum_by_lane(
     let typed = source.typed_columns();
     let mut customers = lane::Customers::default();
     let mut ids = ids::IdHashes::default();
+    ids.reserve(source.known_rows().unwrap_or(0));
     let (mut batches, mut clean) = (0usize, 0usize);
     let (checked, sums) = check_and_sum(
         source,

@@ -421,6 +421,14 @@ impl Source {
             .map_err(polars_err(&self.file))
     }
 
+    /// How many rows the file holds, when its footer says so (Parquet).
+    pub fn known_rows(&self) -> Option<usize> {
+        match &self.format {
+            Format::Csv { .. } => None,
+            Format::Parquet { rows, .. } => Some(*rows),
+        }
+    }
+
     /// The columns this file holds as typed Parquet values rather than text.
     pub fn typed_columns(&self) -> Vec<String> {
         match &self.format {
