@@ -17,7 +17,7 @@ use polars::prelude::*;
 use crate::columns::*;
 use crate::error::{Error, Result};
 use crate::expr::one_of;
-use crate::ingest::{HOLD, Month, PAID, PairTotals, Registry, UsageRules};
+use crate::ingest::{Candidates, HOLD, Month, PAID, PairTotals, Registry, UsageRules};
 use crate::policy::{Earner, Policy};
 use crate::vocab::{Component, DeliveryStatus, HoldReason, PartnerType};
 
@@ -41,6 +41,9 @@ pub struct Rules {
     /// The customers that have any handover, probed for the rows of giving
     /// partners only.
     handed_set: HashSet<String>,
+    /// The same customers as the usage lane keys them (those of up to 15
+    /// bytes; a longer one is probed by text).
+    handed_keys: HashSet<u128>,
     /// The usage holds as per-month lookup tables: see [`UsageHolds`].
     usage: UsageHolds,
 }
@@ -400,18 +403,23 @@ impl Rules {
             .iter()
             .map(|g| g == Some(true))
             .collect();
-        let handed_set = handed
+        let handed_set: HashSet<String> = handed
             .str()
             .map_err(err())?
             .iter()
             .flatten()
             .map(str::to_string)
             .collect();
+        let handed_keys = handed_set
+            .iter()
+            .filter_map(|c| crate::ingest::lane::customer_key_of(c))
+            .collect();
         Ok(Some(Rules {
             steps,
             position_of,
             gives,
             handed_set,
+            handed_keys,
             usage,
         }))
     }
@@ -430,73 +438,114 @@ impl Rules {
         if self.steps.is_empty() {
             return Ok(partner);
         }
-        // Rows of partners that give a customer away, picked by position
-        // (no hash), then the few of those whose customer was handed over
-        // (a set probe for those rows only).
-        let customers = rows
-            .column(CUSTOMER_ID)
-            .map_err(err())?
-            .str()
-            .map_err(err())?;
-        let moving: Vec<IdxSize> = partner
-            .u32()
-            .map_err(err())?
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.is_some_and(|p| self.gives.get(p as usize) == Some(&true)))
-            // Text straight from a Parquet batch may still carry white space
-            // (the lane trims as it reads): trimmed here, for these rows.
-            .filter(|(i, _)| {
-                customers
-                    .get(*i)
-                    .is_some_and(|c| self.handed_set.contains(c.trim()))
-            })
-            .map(|(i, _)| i as IdxSize)
-            .collect();
-        if moving.is_empty() {
-            return Ok(partner);
-        }
-        // Each candidate follows its customer's steps in order, as text (a
-        // chain may pass through any partner id), then takes the position of
-        // where it ends; a partner outside the registry leaves it in place.
-        let ids = rows
-            .column(PARTNER_ID)
-            .map_err(err())?
-            .str()
-            .map_err(err())?;
-        let days = rows
-            .column(USAGE_DATE)
-            .map_err(err())?
-            .date()
-            .map_err(err())?;
         let mut patched: Vec<u32> = partner
             .u32()
             .map_err(err())?
             .iter()
             .map(|p| p.unwrap_or(u32::MAX))
             .collect();
-        for row in moving {
-            let row = row as usize;
-            let (Some(customer), Some(mut at), Some(day)) = (
-                customers.get(row).map(str::trim),
-                ids.get(row).map(str::trim),
-                days.physical().get(row),
-            ) else {
+        let moving = self.moving(rows, &patched, None)?;
+        if moving.is_empty() {
+            return Ok(partner);
+        }
+        let days = rows
+            .column(USAGE_DATE)
+            .map_err(err())?
+            .date()
+            .map_err(err())?
+            .physical();
+        let day = |row: usize| days.get(row);
+        self.follow(&Self::texts_of(rows, &moving)?, &moving, day, &mut patched)?;
+        Ok(Column::new(POS.into(), patched))
+    }
+
+    /// The rows that may move: those of partners that give a customer away
+    /// (picked by position, no hash) whose customer was handed over (a set
+    /// probe for those rows only). `keys` are the rows' customer keys from
+    /// the usage lane, probed instead of their text when given.
+    fn moving(
+        &self,
+        rows: &DataFrame,
+        partner: &[u32],
+        keys: Option<&[u128]>,
+    ) -> Result<Vec<usize>> {
+        let err = || Error::polars("handovers");
+        let customers = rows
+            .column(CUSTOMER_ID)
+            .map_err(err())?
+            .str()
+            .map_err(err())?;
+        // Text straight from a Parquet batch may still carry white space
+        // (the lane trims as it reads): trimmed here, for these rows.
+        let handed_text = |row: usize| {
+            customers
+                .get(row)
+                .is_some_and(|c| self.handed_set.contains(c.trim()))
+        };
+        let gives = |p: u32| self.gives.get(p as usize) == Some(&true);
+        let giving = partner.iter().enumerate().filter(|(_, p)| gives(**p));
+        Ok(match keys {
+            Some(keys) => giving
+                .filter(|&(row, _)| match keys[row] {
+                    key if crate::ingest::lane::is_long_customer(key) => handed_text(row),
+                    key => self.handed_keys.contains(&key),
+                })
+                .map(|(row, _)| row)
+                .collect(),
+            None => giving
+                .filter(|&(row, _)| handed_text(row))
+                .map(|(row, _)| row)
+                .collect(),
+        })
+    }
+
+    /// The partner_id and customer_id of a batch's `moving` rows, in order.
+    fn texts_of(batch: &DataFrame, moving: &[usize]) -> Result<DataFrame> {
+        let at: Vec<IdxSize> = moving.iter().map(|&r| r as IdxSize).collect();
+        batch
+            .select([PARTNER_ID, CUSTOMER_ID])
+            .and_then(|t| t.take(&IdxCa::from_vec(POS.into(), at)))
+            .map_err(Error::polars("handovers"))
+    }
+
+    /// Each moving row follows its customer's steps in order, as text (a
+    /// chain may pass through any partner id), and takes the position of
+    /// where it ends; a partner outside the registry leaves it in place.
+    /// `texts` holds the moving rows' partner_id and customer_id
+    /// ([`Rules::texts_of`]), `moving` their rows in the batch, by which
+    /// `day` and `partner` go.
+    fn follow(
+        &self,
+        texts: &DataFrame,
+        moving: &[usize],
+        day: impl Fn(usize) -> Option<i32>,
+        partner: &mut [u32],
+    ) -> Result<()> {
+        let err = || Error::polars("handovers");
+        let text = |name: &str| -> Result<&StringChunked> {
+            texts.column(name).map_err(err())?.str().map_err(err())
+        };
+        let (customers, ids) = (text(CUSTOMER_ID)?, text(PARTNER_ID)?);
+        // Down the columns in step (a `get` per row looks for its chunk).
+        for ((customer, id), &row) in customers.iter().zip(ids.iter()).zip(moving) {
+            let (Some(customer), Some(mut id), Some(day)) =
+                (customer.map(str::trim), id.map(str::trim), day(row))
+            else {
                 continue;
             };
             for step in &self.steps {
                 if let Some(s) = step.get(customer)
-                    && s.from == at
+                    && s.from == id
                     && s.effective.is_some_and(|e| e <= day)
                 {
-                    at = &s.to;
+                    id = &s.to;
                 }
             }
-            if let Some(&to) = self.position_of.get(at) {
-                patched[row] = to;
+            if let Some(&to) = self.position_of.get(id) {
+                partner[row] = to;
             }
         }
-        Ok(Column::new(POS.into(), patched))
+        Ok(())
     }
 }
 
@@ -551,15 +600,36 @@ fn step_map(step: &DataFrame) -> Result<HashMap<String, Step>> {
 }
 
 impl UsageRules for Rules {
+    fn candidates(
+        &self,
+        batch: &DataFrame,
+        partner: &[u32],
+        customer: &[u128],
+    ) -> Result<Candidates> {
+        if self.steps.is_empty() {
+            return Ok(Candidates::default());
+        }
+        let rows = self.moving(batch, partner, Some(customer))?;
+        if rows.is_empty() {
+            return Ok(Candidates::default());
+        }
+        Ok(Candidates {
+            texts: Some(Self::texts_of(batch, &rows)?),
+            rows,
+        })
+    }
+
     fn judge(
         &self,
-        rows: &DataFrame,
-        partner: Vec<u32>,
+        candidates: &Candidates,
+        mut partner: Vec<u32>,
         product: &[u16],
+        day: &[i32],
     ) -> Result<(Vec<u32>, Vec<u8>)> {
-        let err = || Error::polars("usage rules");
-        let partner = self.reattribute(rows, Column::new(POS.into(), partner))?;
-        let partner: Vec<u32> = partner.u32().map_err(err())?.into_no_null_iter().collect();
+        if let Some(texts) = &candidates.texts {
+            let day = |row: usize| day.get(row).copied();
+            self.follow(texts, &candidates.rows, day, &mut partner)?;
+        }
         let (class, table) = (&self.usage.class, &self.usage.table);
         let products = self.usage.products.height();
         let mut holds: Vec<u8> = partner
@@ -569,16 +639,7 @@ impl UsageRules for Rules {
             .collect();
         if let Some(ended) = &self.usage.ended {
             // Rows after their partner's termination come first (§12 order).
-            let days = rows
-                .column(USAGE_DATE)
-                .map_err(err())?
-                .date()
-                .map_err(err())?;
-            for ((hold, &p), day) in holds
-                .iter_mut()
-                .zip(&partner)
-                .zip(days.physical().into_no_null_iter())
-            {
+            for ((hold, &p), &day) in holds.iter_mut().zip(&partner).zip(day) {
                 if ended[p as usize].is_some_and(|end| day > end) {
                     *hold = HoldReason::AfterTermination.code();
                 }
@@ -873,6 +934,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn long_customer_ids_are_picked_by_their_text() {
+        let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let partners = df!(
+            PARTNER_ID => ["A", "B"],
+            PARTNER_TYPE => ["SA", "SA"],
+            TERMINATED_ON => [None::<chrono::NaiveDate>, None],
+            BUSINESS_STOP_ON => [None::<chrono::NaiveDate>, None],
+            SA_KIND => ["", ""],
+        )
+        .unwrap();
+        // 20 bytes: the lane keys it by a number, not by its text.
+        let long = "K".repeat(20);
+        let handovers = df!(
+            HANDOVER_ID => ["h1"],
+            CUSTOMER_ID => [long.as_str()],
+            FROM_PARTNER => ["A"],
+            TO_PARTNER => ["B"],
+            EFFECTIVE_ON => [date("2027-01-01")],
+        )
+        .unwrap();
+        let policy = Policy::parse(include_str!("../../pipelines/policies/2026-01.toml")).unwrap();
+        let registry = Registry {
+            partners: &partners,
+            handovers: &handovers,
+        };
+        let rules = Rules::new(&registry, &policy).unwrap().unwrap();
+        let padded = format!(" {long} ");
+        let rows = df!(
+            PARTNER_ID => ["A", "A", "B", "A"],
+            CUSTOMER_ID => [long.as_str(), "S", long.as_str(), padded.as_str()],
+        )
+        .unwrap();
+        // The lane's keys, from the trimmed texts.
+        let texts = [&long, "S", &long, &long].map(crate::ingest::lane::Value::Text);
+        let keys = crate::ingest::lane::Customers::default()
+            .keys(&texts)
+            .unwrap();
+        let partner = [0, 0, 1, 0];
+        let candidates = rules.candidates(&rows, &partner, &keys).unwrap();
+        // S was never handed over; B gives nothing away.
+        assert_eq!(candidates.rows, [0, 3]);
+        let day = date("2027-01-02") - date("1970-01-01");
+        let days = [day.num_days() as i32; 4];
+        let (moved, _) = rules
+            .judge(&candidates, partner.to_vec(), &[0; 4], &days)
+            .unwrap();
+        assert_eq!(moved, [1, 0, 1, 1]);
+    }
+
+    #[test]
     fn a_customer_s_k_th_handover_is_step_k_whatever_lies_between() {
         let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
         let partners = df!(
@@ -928,7 +1039,26 @@ mod tests {
             ],
         )
         .unwrap();
-        let (moved, _) = rules.judge(&rows, vec![0, 2, 0, 0, 2], &[0; 5]).unwrap();
+        let keys: Vec<u128> = ["X", "Y", "Z", "Z", "W"]
+            .iter()
+            .map(|c| crate::ingest::lane::customer_key_of(c).unwrap())
+            .collect();
+        let partner = [0, 2, 0, 0, 2];
+        let candidates = rules.candidates(&rows, &partner, &keys).unwrap();
+        // Candidates: rows of a giving partner (A and C give X away) whose
+        // customer has any handover; W has none.
+        assert_eq!(candidates.rows, [0, 1, 2, 3]);
+        let days: Vec<i32> = (rows.column(USAGE_DATE).unwrap().date().unwrap().physical())
+            .into_no_null_iter()
+            .collect();
+        let (moved, _) = rules
+            .judge(&candidates, partner.to_vec(), &[0; 5], &days)
+            .unwrap();
         assert_eq!(moved, [2, 2, 0, 2, 2]);
+        // The reference path (texts, no lane keys) moves the same rows.
+        let positions = Column::new(POS.into(), [0u32, 2, 0, 0, 2]);
+        let by_text = rules.reattribute(&rows, positions).unwrap();
+        let by_text: Vec<u32> = by_text.u32().unwrap().into_no_null_iter().collect();
+        assert_eq!(by_text, [2, 2, 0, 2, 2]);
     }
 }

@@ -92,6 +92,17 @@ fn customer_key(inline: u128) -> u128 {
     inline.swap_bytes() & !0xff | len << 1
 }
 
+/// The key [`Customers::keys`] gives a customer id of up to 15 bytes;
+/// `None` for a longer one (its key is a number given as it is first seen).
+pub fn customer_key_of(text: &str) -> Option<u128> {
+    inline_key(text.as_bytes()).0.map(customer_key)
+}
+
+/// Whether a customer key stands for a long id (see [`customer_key_of`]).
+pub fn is_long_customer(key: u128) -> bool {
+    key & 0xff == LONG_CUSTOMER
+}
+
 /// A text value as the lane reads it.
 #[derive(Clone, Copy, Debug)]
 pub enum Value<'a> {

@@ -14,6 +14,8 @@ pub mod tables;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use std::time::{Duration, Instant};
+
 use polars::prelude::*;
 
 use crate::columns::*;
@@ -80,16 +82,38 @@ pub trait UsageRules: Sync {
     /// (`HoldReason::code`, null when it is paid) judged.
     fn totals(&self, rows: LazyFrame) -> Result<PairTotals>;
 
+    /// The rows of a batch that handovers may move (by the lane's partner
+    /// positions and customer keys, [`lane::customer_key_of`]), with their
+    /// partner_id and customer_id as read: only these texts travel on to
+    /// [`UsageRules::judge`], not the batch's.
+    fn candidates(
+        &self,
+        batch: &DataFrame,
+        partner: &[u32],
+        customer: &[u128],
+    ) -> Result<Candidates>;
+
     /// Each accepted row's partner position after handovers and its hold
-    /// code ([`sums::PAID_CODE`] when paid), from `rows` (partner_id,
-    /// customer_id, usage_date as a Date), the rows' registry positions and
-    /// their catalog positions.
+    /// code ([`sums::PAID_CODE`] when paid), from the batch's `candidates`,
+    /// the rows' registry positions, their catalog positions and their
+    /// days since 1970-01-01.
     fn judge(
         &self,
-        rows: &DataFrame,
+        candidates: &Candidates,
         partner: Vec<u32>,
         product: &[u16],
+        day: &[i32],
     ) -> Result<(Vec<u32>, Vec<u8>)>;
+}
+
+/// The rows of a usage batch that handovers may move.
+#[derive(Default)]
+pub struct Candidates {
+    /// Their positions in the batch, ascending.
+    pub rows: Vec<usize>,
+    /// Their partner_id and customer_id, in the same order (untrimmed when
+    /// the batch was); `None` when there are none.
+    pub texts: Option<DataFrame>,
 }
 
 /// The accepted registry and the Part II tables that the usage rules need,
@@ -529,10 +553,10 @@ fn load_usage(
 }
 
 /// A batch's accepted rows on their way to the sums: as integers, with the
-/// text the channel rules read (partner_id, customer_id) when there are any.
+/// rows the channel rules may move, when there are rules.
 struct Lot {
     rows: lane::Rows,
-    texts: Option<DataFrame>,
+    candidates: Option<Candidates>,
 }
 
 /// Usage: each batch read by the clean lane when it can prove every row
@@ -556,22 +580,34 @@ fn sum_by_lane(
         ctx,
         |summing: std::sync::mpsc::Receiver<Lot>| -> Result<sums::Sums> {
             let mut sums = sums::Sums::new(ctx.partner_ids.len(), ctx.catalog.len());
-            for Lot { mut rows, texts } in summing {
-                let (Some(rules), Some(mut texts)) = (rules, texts) else {
+            // How long this thread works (not waits): past the reading's
+            // time, it would set the pace.
+            let (mut judging, mut adding) = (Duration::ZERO, Duration::ZERO);
+            for Lot {
+                mut rows,
+                candidates,
+            } in summing
+            {
+                let started = Instant::now();
+                let (Some(rules), Some(candidates)) = (rules, candidates) else {
                     sums.add(&rows, None);
+                    adding += started.elapsed();
                     continue;
                 };
-                let days = Int32Chunked::from_vec(USAGE_DATE.into(), std::mem::take(&mut rows.day))
-                    .into_date()
-                    .into_column();
-                texts
-                    .with_column(days)
-                    .map_err(Error::polars("usage rules"))?;
                 let partner = std::mem::take(&mut rows.partner);
-                let (partner, holds) = rules.judge(&texts, partner, &rows.product)?;
+                let (partner, holds) =
+                    rules.judge(&candidates, partner, &rows.product, &rows.day)?;
                 rows.partner = partner;
+                let judged = Instant::now();
+                judging += judged - started;
                 sums.add(&rows, Some(&holds));
+                adding += judged.elapsed();
             }
+            tracing::debug!(
+                judging_ms = judging.as_millis() as u64,
+                adding_ms = adding.as_millis() as u64,
+                "usage summing thread busy"
+            );
             Ok(sums)
         },
         |offer, to_sums| {
@@ -596,11 +632,10 @@ fn sum_by_lane(
                     )),
                 };
             };
-            let texts = rules
-                .map(|_| frame.select([PARTNER_ID, CUSTOMER_ID]))
-                .transpose()
-                .map_err(Error::polars("usage rules"))?;
-            send(to_sums, Lot { rows, texts })?;
+            let candidates = rules
+                .map(|rules| rules.candidates(frame, &rows.partner, &rows.customer))
+                .transpose()?;
+            send(to_sums, Lot { rows, candidates })?;
             Ok(true)
         },
     );

@@ -48,21 +48,68 @@ pub(super) fn prefetch<T>(p: *const T) {
 const DENSE_SLOTS: u64 = 1 << 22;
 
 /// Amount sums by key: paid rows in an array by (partner, product) when the
-/// registry × catalog is small, held rows (and paid ones otherwise) in a
-/// hash map.
+/// registry × catalog is small, and then held rows in blocks of
+/// [`HOLD_CODES`] sums, one block per (partner, product) that has any;
+/// otherwise (and for larger codes) in a hash map.
 struct Amounts {
     paid: Option<Vec<(i128, i64)>>,
+    /// Per (partner, product): its block in `held`, or [`NO_BLOCK`]; empty
+    /// until the first held row.
+    held_at: Vec<u32>,
+    held: Vec<(i128, i64)>,
     keyed: HashMap<u64, (i128, i64), FixedState>,
 }
 
+/// Hold codes below this are summed in blocks (§12 has five).
+const HOLD_CODES: usize = 8;
+
+/// A (partner, product) with no held row yet.
+const NO_BLOCK: u32 = u32::MAX;
+
 impl Amounts {
     fn add(&mut self, key: u64, fen: i64) {
+        let (at, code) = ((key >> 8) as usize, (key & 0xff) as u8);
         let sum = match &mut self.paid {
-            Some(slots) if key & 0xff == u64::from(PAID_CODE) => &mut slots[(key >> 8) as usize],
+            Some(slots) if code == PAID_CODE => &mut slots[at],
+            // A tenth of a v2 month's rows are held: hashing each cost more
+            // than all the paid rows' sums.
+            Some(slots) if usize::from(code) < HOLD_CODES => {
+                if self.held_at.is_empty() {
+                    self.held_at = vec![NO_BLOCK; slots.len()];
+                }
+                if self.held_at[at] == NO_BLOCK {
+                    self.held_at[at] = (self.held.len() / HOLD_CODES) as u32;
+                    self.held.resize(self.held.len() + HOLD_CODES, (0, 0));
+                }
+                &mut self.held[self.held_at[at] as usize * HOLD_CODES + usize::from(code)]
+            }
             _ => self.keyed.entry(key).or_insert((0, 0)),
         };
         sum.0 += i128::from(fen);
         sum.1 += 1;
+    }
+
+    /// Asks for the memory [`Amounts::add`] will touch for `key`: a paid
+    /// row's slot, or the block index of a held row.
+    fn prefetch(&self, key: u64) {
+        let (at, code) = ((key >> 8) as usize, (key & 0xff) as u8);
+        match &self.paid {
+            Some(slots) if code == PAID_CODE => prefetch(slots.as_ptr().wrapping_add(at)),
+            Some(_) => prefetch(self.held_at.as_ptr().wrapping_add(at)),
+            None => {}
+        }
+    }
+
+    /// Asks for a held row's block, its index asked for earlier.
+    fn prefetch_block(&self, key: u64) {
+        let (at, code) = ((key >> 8) as usize, (key & 0xff) as u8);
+        if code != PAID_CODE
+            && let Some(&block) = self.held_at.get(at)
+            && block != NO_BLOCK
+        {
+            let slot = block as usize * HOLD_CODES + usize::from(code);
+            prefetch(self.held.as_ptr().wrapping_add(slot));
+        }
     }
 
     /// The non-empty sums, by key.
@@ -77,6 +124,17 @@ impl Amounts {
                     .map(|(at, s)| ((at as u64) << 8 | u64::from(PAID_CODE), s)),
             );
         }
+        let held = &self.held;
+        keys.extend(
+            (self.held_at.iter().enumerate())
+                .filter(|(_, block)| **block != NO_BLOCK)
+                .flat_map(|(at, &block)| {
+                    let block = &held[block as usize * HOLD_CODES..][..HOLD_CODES];
+                    (block.iter().enumerate())
+                        .filter(|(_, s)| s.1 > 0)
+                        .map(move |(code, &s)| ((at as u64) << 8 | code as u64, s))
+                }),
+        );
         keys.sort_unstable_by_key(|(k, _)| *k);
         keys
     }
@@ -90,6 +148,8 @@ impl Sums {
             products: products as u64,
             amounts: Amounts {
                 paid: (slots <= DENSE_SLOTS).then(|| vec![(0, 0); slots as usize]),
+                held_at: Vec::new(),
+                held: Vec::new(),
                 keyed: HashMap::with_hasher(FixedState::with_seed(7)),
             },
             customers: vec![Vec::new(); partners],
@@ -110,9 +170,7 @@ impl Sums {
             // Each row lands on a random partner's sums and list, so nearly
             // every row waits on memory: ask for a later row's slots now.
             if i + AHEAD < n {
-                if let Some(slots) = &self.amounts.paid {
-                    prefetch(slots.as_ptr().wrapping_add((key(i + AHEAD) >> 8) as usize));
-                }
+                self.amounts.prefetch(key(i + AHEAD));
                 prefetch(
                     self.customers
                         .as_ptr()
@@ -122,6 +180,7 @@ impl Sums {
             if i + AHEAD / 2 < n {
                 let list = &self.customers[rows.partner[i + AHEAD / 2] as usize];
                 prefetch(list.as_ptr().wrapping_add(list.len()));
+                self.amounts.prefetch_block(key(i + AHEAD / 2));
             }
             let (partner, hold) = (rows.partner[i], holds.map_or(PAID_CODE, |h| h[i]));
             let key = key(i);
@@ -207,6 +266,49 @@ fn compact(list: &mut Vec<u128>) {
 mod tests {
     use super::*;
 
+    /// The totals of partners P0, P1 and products A, B.
+    fn totals(sums: Sums) -> UsageTotals {
+        let ids = Series::new("ids".into(), ["P0", "P1"]);
+        let catalog = Series::new("c".into(), ["A", "B"]);
+        sums.finish(&ids, &catalog).unwrap()
+    }
+
+    /// The amounts and row counts of `by_product`, in its order.
+    fn amounts_and_rows(b: &DataFrame) -> (Vec<i128>, Vec<i64>) {
+        let amounts = b.column(AMOUNT).unwrap().i128().unwrap();
+        let rows = b.column("rows").unwrap().i64().unwrap();
+        (
+            amounts.into_no_null_iter().collect(),
+            rows.into_no_null_iter().collect(),
+        )
+    }
+
+    #[test]
+    fn held_sums_in_blocks_and_in_the_map_beyond() {
+        // Codes 0 and 7 go to blocks, 9 (no §12 reason has it) to the map.
+        let rows = Rows {
+            partner: vec![1, 0, 1, 0, 1],
+            product: vec![0, 0, 0, 1, 0],
+            customer: vec![2, 4, 2, 6, 8],
+            day: vec![0; 5],
+            amount: vec![5, 7, 11, 13, 17],
+        };
+        let mut sums = Sums::new(2, 2);
+        sums.add(&rows, Some(&[9, 0, 9, 7, PAID_CODE]));
+        let b = totals(sums).by_product;
+        let text = |n: &str| -> Vec<String> {
+            let c = b.column(n).unwrap().str().unwrap();
+            c.iter().map(|v| v.unwrap().to_string()).collect()
+        };
+        assert_eq!(text(PARTNER_ID), ["P0", "P0", "P1", "P1"]);
+        assert_eq!(text(PRODUCT_CODE), ["A", "B", "A", "A"]);
+        let holds: Vec<Option<u8>> = b.column(HOLD).unwrap().u8().unwrap().iter().collect();
+        assert_eq!(holds, [Some(0), Some(7), Some(9), None]);
+        let (amounts, counts) = amounts_and_rows(&b);
+        assert_eq!(amounts, [7, 13, 16, 17]);
+        assert_eq!(counts, [1, 1, 2, 1]);
+    }
+
     #[test]
     fn distinct_customers_and_paid_ones_per_partner() {
         let rows = Rows {
@@ -228,9 +330,7 @@ mod tests {
             amount: vec![10],
         };
         sums.add(&again, None);
-        let ids = Series::new("ids".into(), ["P0", "P1"]);
-        let catalog = Series::new("c".into(), ["A", "B"]);
-        let totals = sums.finish(&ids, &catalog).unwrap();
+        let totals = totals(sums);
         let c = &totals.customers;
         let col = |n: &str| -> Vec<i64> {
             c.column(n)
@@ -242,24 +342,10 @@ mod tests {
         };
         assert_eq!(col("customers"), [2, 2]);
         assert_eq!(col("paid_customers"), [2, 1]);
-        let b = &totals.by_product;
-        let amounts: Vec<i128> = b
-            .column(AMOUNT)
-            .unwrap()
-            .i128()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
+        let (amounts, rows) = amounts_and_rows(&totals.by_product);
         // Keys in order (a hold code sorts before paid, 255): P0/A hold 3 (1),
         // P0/A paid (100 + 10), P0/B paid (250), P1/B hold 3 (3), P1/B paid (7).
         assert_eq!(amounts, [1, 110, 250, 3, 7]);
-        let rows: Vec<i64> = b
-            .column("rows")
-            .unwrap()
-            .i64()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
         assert_eq!(rows, [1, 2, 1, 1, 1]);
     }
 
