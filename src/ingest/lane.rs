@@ -340,11 +340,18 @@ impl Positions {
     }
 
     /// The position of every value; `None` as soon as one is not an id.
-    fn get_all<'a>(&self, n: usize, values: impl Iterator<Item = Value<'a>>) -> Option<Vec<u32>> {
+    fn get_all<'a>(
+        &self,
+        n: usize,
+        mut values: impl Iterator<Item = Value<'a>>,
+    ) -> Option<Vec<u32>> {
         let mut out = Vec::with_capacity(n);
         let mut chunk = [(Value::Key(0), 0u64); CHUNK];
         let mut filled = 0;
-        for value in values {
+        // Driven from inside (`try_for_each`): the values come chunk by
+        // chunk of a column, and stepping such an iterator from outside
+        // costs a check of where it is on every value.
+        values.try_for_each(|value| {
             let hash = match value {
                 Value::Key(key) if self.few.is_none() => {
                     let hash = self.state.hash_one(key);
@@ -359,7 +366,8 @@ impl Positions {
                 self.resolve(&chunk, &mut out)?;
                 filled = 0;
             }
-        }
+            Some(())
+        })?;
         self.resolve(&chunk[..filled], &mut out)?;
         Some(out)
     }
@@ -694,11 +702,13 @@ impl Lane {
 
 /// The `n` values of `values` when none is `None`: collected into a vector
 /// sized once (collecting `Option`s would grow it from nothing, copying).
-fn all<T>(n: usize, values: impl Iterator<Item = Option<T>>) -> Option<Vec<T>> {
+fn all<T>(n: usize, mut values: impl Iterator<Item = Option<T>>) -> Option<Vec<T>> {
     let mut out = Vec::with_capacity(n);
-    for value in values {
+    // Driven from inside, as in [`Positions::get_all`].
+    values.try_for_each(|value| {
         out.push(value?);
-    }
+        Some(())
+    })?;
     Some(out)
 }
 

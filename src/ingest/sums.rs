@@ -25,6 +25,8 @@ pub struct Sums {
     customers: Vec<Vec<u128>>,
     /// Length of each list after its last compaction.
     compacted: Vec<u32>,
+    /// The table [`compact`] works in.
+    seen: Vec<u128>,
 }
 
 /// How many rows ahead [`Sums::add`] asks for the memory a row will touch.
@@ -154,6 +156,7 @@ impl Sums {
             },
             customers: vec![Vec::new(); partners],
             compacted: vec![0; partners],
+            seen: Vec::new(),
         }
     }
 
@@ -192,7 +195,7 @@ impl Sums {
             // small floor matters when partners have tens of customers:
             // 1024 kept every row of a 20M-row month (330 MB).
             if list.len() >= 2 * self.compacted[partner as usize] as usize + 128 {
-                compact(list);
+                compact(list, &mut self.seen);
                 self.compacted[partner as usize] = list.len() as u32;
             }
         }
@@ -202,7 +205,7 @@ impl Sums {
     /// `catalog` (in position order).
     pub fn finish(mut self, partner_ids: &Series, catalog: &Series) -> Result<UsageTotals> {
         let err = || Error::polars("summing usage");
-        self.customers.par_iter_mut().for_each(compact);
+        (self.customers.par_iter_mut()).for_each_init(Vec::new, |seen, list| compact(list, seen));
         let ids = partner_ids.str().map_err(err())?;
         let codes = catalog.str().map_err(err())?;
         let name = |ca: &StringChunked, at: u64| ca.get(at as usize).unwrap_or("").to_owned();
@@ -255,11 +258,42 @@ impl Sums {
     }
 }
 
-/// Each customer once, paid when any of its rows is: sorted, a customer's
-/// paid entry (low bit 0) comes first and is the one kept.
-fn compact(list: &mut Vec<u128>) {
-    list.sort_unstable();
-    list.dedup_by_key(|c| *c >> 1);
+/// Each customer once, paid (low bit 0) when any of its entries is, in no
+/// particular order. Deduplicated through `seen`, an open-addressing table
+/// reused from call to call: sorting the lists was a tenth of a 20M-row
+/// month's CPU.
+fn compact(list: &mut Vec<u128>, seen: &mut Vec<u128>) {
+    // No customer key is all ones: its low byte is a length × 2 or 0x80.
+    const FREE: u128 = u128::MAX;
+    let slots = (2 * list.len()).next_power_of_two().max(16);
+    seen.clear();
+    seen.resize(slots, FREE);
+    let mask = slots - 1;
+    for &entry in list.iter() {
+        let mut at = mix(entry >> 1) as usize & mask;
+        loop {
+            let s = seen[at];
+            if s == FREE {
+                seen[at] = entry;
+                break;
+            }
+            if s >> 1 == entry >> 1 {
+                seen[at] = s & entry;
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+    list.clear();
+    list.extend(seen.iter().filter(|&&s| s != FREE));
+}
+
+/// A 64-bit mix of a customer key (a folded multiply of its halves).
+fn mix(key: u128) -> u64 {
+    let lo = key as u64 ^ 0x243F_6A88_85A3_08D3;
+    let hi = (key >> 64) as u64 ^ 0x1319_8A2E_0370_7344;
+    let product = u128::from(lo) * u128::from(hi);
+    product as u64 ^ (product >> 64) as u64
 }
 
 #[cfg(test)]
