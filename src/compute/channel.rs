@@ -7,10 +7,9 @@
 //! ingest ([`Rules`] is ingest's `UsageRules`); sales are few and are held
 //! here, on the month's deliveries.
 
-/// Maps and sets of ids probed per candidate row: a fast seeded hash
-/// rather than std's SipHash.
+/// Maps of ids probed per candidate row: a fast seeded hash rather than
+/// std's SipHash.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-type HashSet<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 
 use polars::prelude::*;
 
@@ -29,21 +28,20 @@ const ROW: &str = "__row";
 
 /// The usage rules of one month: the handover chains and the usage holds.
 pub struct Rules {
-    /// Handovers by step: step k holds each customer's k-th handover
-    /// (customer_id → from_partner, to_partner, effective_on as days), in
-    /// the order of (effective_on, handover_id).
-    steps: Vec<HashMap<String, Step>>,
-    /// partner_id → its registry position, for where moved rows end up.
-    position_of: HashMap<String, u32>,
+    /// Each handed-over customer's handovers in the order of (effective_on,
+    /// handover_id): its k-th is step k. Partners are numbered: a registry
+    /// position, or past the registry for an id outside it.
+    chains: Vec<Vec<Step>>,
+    /// Customer id → its chain.
+    chain_of_text: HashMap<String, u32>,
+    /// The same, by the usage lane's key of the customer (ids of up to 15
+    /// bytes; a longer one is looked up by its text).
+    chain_of_key: HashMap<u128, u32>,
+    /// Partners in the registry: a number below this is a position.
+    registry: u32,
     /// Per partner position: whether it is the from_partner of any
     /// handover (only its rows can move).
     gives: Vec<bool>,
-    /// The customers that have any handover, probed for the rows of giving
-    /// partners only.
-    handed_set: HashSet<String>,
-    /// The same customers as the usage lane keys them (those of up to 15
-    /// bytes; a longer one is probed by text).
-    handed_keys: HashSet<u128>,
     /// The usage holds as per-month lookup tables: see [`UsageHolds`].
     usage: UsageHolds,
 }
@@ -365,8 +363,11 @@ impl Rules {
                     .map_err(err())
             })
             .collect::<Result<Vec<_>>>()?;
-        let steps = steps.iter().map(step_map).collect::<Result<Vec<_>>>()?;
-        let position_of = partners
+        // Partner ids as numbers: registry positions first (the first of a
+        // repeated id stands, as a join picks one), then any other id a
+        // handover names, so a chain may pass through partners outside the
+        // registry and still be compared by number.
+        let mut number_of: HashMap<String, u32> = partners
             .column(PARTNER_ID)
             .map_err(err())?
             .str()
@@ -376,12 +377,31 @@ impl Rules {
             .filter_map(|(at, id)| id.map(|id| (id.to_string(), at as u32)))
             .rev()
             .collect();
-        let handed = handovers
-            .column(CUSTOMER_ID)
-            .map_err(err())?
-            .as_materialized_series()
-            .unique()
-            .map_err(err())?;
+        let registry = partners.height() as u32;
+        let mut number = |id: String| -> u32 {
+            let next = registry + number_of.len() as u32;
+            *number_of.entry(id).or_insert(next)
+        };
+        // Step k holds each customer's k-th handover: appended step by step,
+        // a customer's chain keeps that order.
+        let (mut chains, mut chain_of_text) = (Vec::<Vec<Step>>::new(), HashMap::default());
+        for step in &steps {
+            for (customer, from, to, effective) in step_rows(step)? {
+                let at = *chain_of_text.entry(customer).or_insert_with(|| {
+                    chains.push(Vec::new());
+                    chains.len() as u32 - 1
+                });
+                chains[at as usize].push(Step {
+                    from: number(from),
+                    to: number(to),
+                    effective,
+                });
+            }
+        }
+        let chain_of_key = chain_of_text
+            .iter()
+            .filter_map(|(c, &at)| crate::ingest::lane::customer_key_of(c).map(|k| (k, at)))
+            .collect();
         let usage = UsageHolds::new(&partners, policy, &kinds)?;
         let gives = partners
             .clone()
@@ -403,23 +423,12 @@ impl Rules {
             .iter()
             .map(|g| g == Some(true))
             .collect();
-        let handed_set: HashSet<String> = handed
-            .str()
-            .map_err(err())?
-            .iter()
-            .flatten()
-            .map(str::to_string)
-            .collect();
-        let handed_keys = handed_set
-            .iter()
-            .filter_map(|c| crate::ingest::lane::customer_key_of(c))
-            .collect();
         Ok(Some(Rules {
-            steps,
-            position_of,
+            chains,
+            chain_of_text,
+            chain_of_key,
+            registry,
             gives,
-            handed_set,
-            handed_keys,
             usage,
         }))
     }
@@ -429,13 +438,13 @@ impl Rules {
     /// from_partner and the step is effective on the usage date. Returns
     /// `partner` (each row's partner position) with the moved rows' new
     /// positions. Only rows whose partner gives a customer away anywhere can
-    /// move: they are picked by position (no hash), their customers probed,
-    /// and only those candidates (a few percent of a batch) follow the steps,
-    /// one map lookup per step (a customer's k-th handover). Per-step joins
-    /// of the candidates cost 50–90 ms a batch on the 20M v2 month.
+    /// move: they are picked by position (no hash), their customers looked
+    /// up, and only those candidates (a few percent of a batch) follow their
+    /// chains. (This is the reference path, by text; the lane's batches go
+    /// through [`UsageRules::candidates`] and [`UsageRules::judge`].)
     fn reattribute(&self, rows: &DataFrame, partner: Column) -> Result<Column> {
         let err = || Error::polars("handovers");
-        if self.steps.is_empty() {
+        if self.chains.is_empty() {
             return Ok(partner);
         }
         let mut patched: Vec<u32> = partner
@@ -444,8 +453,8 @@ impl Rules {
             .iter()
             .map(|p| p.unwrap_or(u32::MAX))
             .collect();
-        let moving = self.moving(rows, &patched, None)?;
-        if moving.is_empty() {
+        let candidates = self.moving(rows, &patched, None)?;
+        if candidates.rows.is_empty() {
             return Ok(partner);
         }
         let days = rows
@@ -454,21 +463,21 @@ impl Rules {
             .date()
             .map_err(err())?
             .physical();
-        let day = |row: usize| days.get(row);
-        self.follow(&Self::texts_of(rows, &moving)?, &moving, day, &mut patched)?;
+        self.follow(&candidates, |row| days.get(row), &mut patched);
         Ok(Column::new(POS.into(), patched))
     }
 
-    /// The rows that may move: those of partners that give a customer away
-    /// (picked by position, no hash) whose customer was handed over (a set
-    /// probe for those rows only). `keys` are the rows' customer keys from
-    /// the usage lane, probed instead of their text when given.
+    /// The rows that may move, with their chains: rows of partners that
+    /// give a customer away (picked by position, no hash) whose customer
+    /// has a chain (a lookup for those rows only). `keys` are the rows'
+    /// customer keys from the usage lane, looked up instead of their text
+    /// when given.
     fn moving(
         &self,
         rows: &DataFrame,
         partner: &[u32],
         keys: Option<&[u128]>,
-    ) -> Result<Vec<usize>> {
+    ) -> Result<Candidates> {
         let err = || Error::polars("handovers");
         let customers = rows
             .column(CUSTOMER_ID)
@@ -477,75 +486,51 @@ impl Rules {
             .map_err(err())?;
         // Text straight from a Parquet batch may still carry white space
         // (the lane trims as it reads): trimmed here, for these rows.
-        let handed_text = |row: usize| {
-            customers
-                .get(row)
-                .is_some_and(|c| self.handed_set.contains(c.trim()))
+        let by_text = |row: usize| {
+            let customer = customers.get(row)?.trim();
+            self.chain_of_text.get(customer).copied()
         };
         let gives = |p: u32| self.gives.get(p as usize) == Some(&true);
-        let giving = partner.iter().enumerate().filter(|(_, p)| gives(**p));
-        Ok(match keys {
-            Some(keys) => giving
-                .filter(|&(row, _)| match keys[row] {
-                    key if crate::ingest::lane::is_long_customer(key) => handed_text(row),
-                    key => self.handed_keys.contains(&key),
-                })
-                .map(|(row, _)| row)
-                .collect(),
-            None => giving
-                .filter(|&(row, _)| handed_text(row))
-                .map(|(row, _)| row)
-                .collect(),
-        })
-    }
-
-    /// The partner_id and customer_id of a batch's `moving` rows, in order.
-    fn texts_of(batch: &DataFrame, moving: &[usize]) -> Result<DataFrame> {
-        let at: Vec<IdxSize> = moving.iter().map(|&r| r as IdxSize).collect();
-        batch
-            .select([PARTNER_ID, CUSTOMER_ID])
-            .and_then(|t| t.take(&IdxCa::from_vec(POS.into(), at)))
-            .map_err(Error::polars("handovers"))
-    }
-
-    /// Each moving row follows its customer's steps in order, as text (a
-    /// chain may pass through any partner id), and takes the position of
-    /// where it ends; a partner outside the registry leaves it in place.
-    /// `texts` holds the moving rows' partner_id and customer_id
-    /// ([`Rules::texts_of`]), `moving` their rows in the batch, by which
-    /// `day` and `partner` go.
-    fn follow(
-        &self,
-        texts: &DataFrame,
-        moving: &[usize],
-        day: impl Fn(usize) -> Option<i32>,
-        partner: &mut [u32],
-    ) -> Result<()> {
-        let err = || Error::polars("handovers");
-        let text = |name: &str| -> Result<&StringChunked> {
-            texts.column(name).map_err(err())?.str().map_err(err())
-        };
-        let (customers, ids) = (text(CUSTOMER_ID)?, text(PARTNER_ID)?);
-        // Down the columns in step (a `get` per row looks for its chunk).
-        for ((customer, id), &row) in customers.iter().zip(ids.iter()).zip(moving) {
-            let (Some(customer), Some(mut id), Some(day)) =
-                (customer.map(str::trim), id.map(str::trim), day(row))
-            else {
-                continue;
-            };
-            for step in &self.steps {
-                if let Some(s) = step.get(customer)
-                    && s.from == id
-                    && s.effective.is_some_and(|e| e <= day)
-                {
-                    id = &s.to;
+        let mut found = Candidates::default();
+        for (row, _) in partner.iter().enumerate().filter(|(_, p)| gives(**p)) {
+            let chain = match keys.map(|k| k[row]) {
+                Some(key) if !crate::ingest::lane::is_long_customer(key) => {
+                    self.chain_of_key.get(&key).copied()
                 }
-            }
-            if let Some(&to) = self.position_of.get(id) {
-                partner[row] = to;
+                _ => by_text(row),
+            };
+            if let Some(chain) = chain {
+                found.rows.push(row);
+                found.chains.push(chain);
             }
         }
-        Ok(())
+        Ok(found)
+    }
+
+    /// Each candidate row follows its chain: a step applies when the row's
+    /// current partner is the step's from_partner and the step is effective
+    /// on the row's `day`; the row takes the position where it ends, or
+    /// stays when that partner is outside the registry.
+    fn follow(
+        &self,
+        candidates: &Candidates,
+        day: impl Fn(usize) -> Option<i32>,
+        partner: &mut [u32],
+    ) {
+        for (&row, &chain) in candidates.rows.iter().zip(&candidates.chains) {
+            let Some(day) = day(row) else {
+                continue;
+            };
+            let mut at = partner[row];
+            for s in &self.chains[chain as usize] {
+                if s.from == at && s.effective.is_some_and(|e| e <= day) {
+                    at = s.to;
+                }
+            }
+            if at < self.registry {
+                partner[row] = at;
+            }
+        }
     }
 }
 
@@ -561,16 +546,21 @@ fn texts_of(frame: &DataFrame, name: &str, what: &'static str) -> Result<Vec<Opt
         .collect())
 }
 
-/// One handover of a customer, as a step of its chain.
+/// One handover of a customer, as a step of its chain; partners by number
+/// (see [`Rules::chains`]).
 struct Step {
-    from: String,
-    to: String,
+    from: u32,
+    to: u32,
     /// effective_on, days since 1970-01-01.
     effective: Option<i32>,
 }
 
-/// A step's handovers by customer (one per customer in a step).
-fn step_map(step: &DataFrame) -> Result<HashMap<String, Step>> {
+/// A step's handovers: customer, from and to partner, effective_on as days
+/// (one per customer in a step).
+type StepRow = (String, String, String, Option<i32>);
+
+/// The handovers of one step.
+fn step_rows(step: &DataFrame) -> Result<Vec<StepRow>> {
     let err = || Error::polars("handovers");
     let text = |name: &str| texts_of(step, name, "handovers");
     let effective: Vec<Option<i32>> = step
@@ -586,16 +576,7 @@ fn step_map(step: &DataFrame) -> Result<HashMap<String, Step>> {
         .zip(text(FROM_PARTNER)?)
         .zip(text(TO_PARTNER)?)
         .zip(effective)
-        .filter_map(|(((customer, from), to), effective)| {
-            Some((
-                customer?,
-                Step {
-                    from: from?,
-                    to: to?,
-                    effective,
-                },
-            ))
-        })
+        .filter_map(|(((customer, from), to), effective)| Some((customer?, from?, to?, effective)))
         .collect())
 }
 
@@ -606,17 +587,10 @@ impl UsageRules for Rules {
         partner: &[u32],
         customer: &[u128],
     ) -> Result<Candidates> {
-        if self.steps.is_empty() {
+        if self.chains.is_empty() {
             return Ok(Candidates::default());
         }
-        let rows = self.moving(batch, partner, Some(customer))?;
-        if rows.is_empty() {
-            return Ok(Candidates::default());
-        }
-        Ok(Candidates {
-            texts: Some(Self::texts_of(batch, &rows)?),
-            rows,
-        })
+        self.moving(batch, partner, Some(customer))
     }
 
     fn judge(
@@ -626,25 +600,22 @@ impl UsageRules for Rules {
         product: &[u16],
         day: &[i32],
     ) -> Result<(Vec<u32>, Vec<u8>)> {
-        if let Some(texts) = &candidates.texts {
-            let day = |row: usize| day.get(row).copied();
-            self.follow(texts, &candidates.rows, day, &mut partner)?;
-        }
+        self.follow(candidates, |row| day.get(row).copied(), &mut partner);
         let (class, table) = (&self.usage.class, &self.usage.table);
         let products = self.usage.products.height();
-        let mut holds: Vec<u8> = partner
-            .iter()
-            .zip(product)
-            .map(|(&p, &q)| table[class[p as usize] as usize * products + q as usize])
-            .collect();
-        if let Some(ended) = &self.usage.ended {
-            // Rows after their partner's termination come first (§12 order).
-            for ((hold, &p), &day) in holds.iter_mut().zip(&partner).zip(day) {
-                if ended[p as usize].is_some_and(|end| day > end) {
-                    *hold = HoldReason::AfterTermination.code();
-                }
-            }
-        }
+        let by_class = |p: u32, q: u16| table[class[p as usize] as usize * products + q as usize];
+        let rows = partner.iter().zip(product);
+        // One pass either way; rows after their partner's termination come
+        // first (§12 order).
+        let holds: Vec<u8> = match &self.usage.ended {
+            Some(ended) => (rows.zip(day))
+                .map(|((&p, &q), &day)| match ended[p as usize] {
+                    Some(end) if day > end => HoldReason::AfterTermination.code(),
+                    _ => by_class(p, q),
+                })
+                .collect(),
+            None => rows.map(|(&p, &q)| by_class(p, q)).collect(),
+        };
         Ok((partner, holds))
     }
 
@@ -934,6 +905,64 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_chain_may_pass_through_partners_outside_the_registry() {
+        let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let partners = df!(
+            PARTNER_ID => ["A", "B"],
+            PARTNER_TYPE => ["SA", "SA"],
+            TERMINATED_ON => [None::<chrono::NaiveDate>, None],
+            BUSINESS_STOP_ON => [None::<chrono::NaiveDate>, None],
+            SA_KIND => ["", ""],
+        )
+        .unwrap();
+        // Q and R are in no registry: X goes A→Q→B; Y stops at Q; Z goes to
+        // Q, and its next step starts from R, another partner.
+        let handovers = df!(
+            HANDOVER_ID => ["h1", "h2", "h3", "h4", "h5"],
+            CUSTOMER_ID => ["X", "X", "Y", "Z", "Z"],
+            FROM_PARTNER => ["A", "Q", "A", "A", "R"],
+            TO_PARTNER => ["Q", "B", "Q", "Q", "B"],
+            EFFECTIVE_ON => [
+                date("2027-01-01"),
+                date("2027-01-02"),
+                date("2027-01-01"),
+                date("2027-01-01"),
+                date("2027-01-02"),
+            ],
+        )
+        .unwrap();
+        let policy = Policy::parse(include_str!("../../pipelines/policies/2026-01.toml")).unwrap();
+        let registry = Registry {
+            partners: &partners,
+            handovers: &handovers,
+        };
+        let rules = Rules::new(&registry, &policy).unwrap().unwrap();
+        let rows = df!(
+            PARTNER_ID => ["A", "A", "A", "A"],
+            CUSTOMER_ID => ["X", "X", "Y", "Z"],
+        )
+        .unwrap();
+        let keys: Vec<u128> = ["X", "X", "Y", "Z"]
+            .iter()
+            .map(|c| crate::ingest::lane::customer_key_of(c).unwrap())
+            .collect();
+        let candidates = rules.candidates(&rows, &[0; 4], &keys).unwrap();
+        let day = |d: &str| (date(d) - date("1970-01-01")).num_days() as i32;
+        let days = [
+            day("2027-01-03"),
+            day("2027-01-01"),
+            day("2027-01-03"),
+            day("2027-01-03"),
+        ];
+        let (moved, _) = rules
+            .judge(&candidates, vec![0; 4], &[0; 4], &days)
+            .unwrap();
+        // X on the 3rd reaches B; X on the 1st is at Q (outside: stays at
+        // A); Y ends at Q (stays); Z's second step is R's, not Q's.
+        assert_eq!(moved, [1, 0, 0, 0]);
+    }
+
+    #[test]
     fn long_customer_ids_are_picked_by_their_text() {
         let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
         let partners = df!(
@@ -1019,10 +1048,16 @@ mod tests {
         )
         .unwrap()
         .expect("handovers apply");
-        // Three steps (X's three moves), not one per row in between.
-        assert_eq!(rules.steps.len(), 3);
-        let heights: Vec<usize> = rules.steps.iter().map(HashMap::len).collect();
-        assert_eq!(heights, [3, 1, 1]);
+        // X's chain is its three moves in order, not one per row in between
+        // (partners by registry position: A 0, B 1, C 2).
+        let chain = |c: &str| -> Vec<(u32, u32)> {
+            let steps = &rules.chains[rules.chain_of_text[c] as usize];
+            steps.iter().map(|s| (s.from, s.to)).collect()
+        };
+        assert_eq!(chain("X"), [(0, 1), (1, 2), (2, 0)]);
+        assert_eq!(chain("Y"), [(0, 1)]);
+        assert_eq!(chain("Z"), [(0, 2)]);
+        assert_eq!(rules.chains.len(), 3);
 
         // §11 on rows (positions A 0, B 1, C 2): a step moves a row only
         // when its current partner is the step's from_partner and the step

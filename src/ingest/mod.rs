@@ -82,10 +82,9 @@ pub trait UsageRules: Sync {
     /// (`HoldReason::code`, null when it is paid) judged.
     fn totals(&self, rows: LazyFrame) -> Result<PairTotals>;
 
-    /// The rows of a batch that handovers may move (by the lane's partner
-    /// positions and customer keys, [`lane::customer_key_of`]), with their
-    /// partner_id and customer_id as read: only these texts travel on to
-    /// [`UsageRules::judge`], not the batch's.
+    /// The rows of a batch that handovers may move, by the lane's partner
+    /// positions and customer keys ([`lane::customer_key_of`]): only these
+    /// travel on to [`UsageRules::judge`], not the batch's texts.
     fn candidates(
         &self,
         batch: &DataFrame,
@@ -111,9 +110,9 @@ pub trait UsageRules: Sync {
 pub struct Candidates {
     /// Their positions in the batch, ascending.
     pub rows: Vec<usize>,
-    /// Their partner_id and customer_id, in the same order (untrimmed when
-    /// the batch was); `None` when there are none.
-    pub texts: Option<DataFrame>,
+    /// The handover chain of each one's customer, in the same order (a
+    /// number of the rules' own).
+    pub chains: Vec<u32>,
 }
 
 /// The accepted registry and the Part II tables that the usage rules need,
@@ -348,19 +347,25 @@ pub fn load(config: &Config, period: Period, policy: &Policy, rules: RulesFor) -
         .as_materialized_series()
         .clone();
     let handovers = load(&tables::HANDOVERS, &ctx)?;
-    let registrations = load(&tables::REGISTRATIONS, &ctx)?;
-    let key_accounts = load(&tables::KEY_ACCOUNTS, &ctx)?;
     let empty_handovers = empty_table(&tables::HANDOVERS);
+    let started = Instant::now();
     let usage_rules = rules(&Registry {
         partners: &partners.accepted,
         handovers: handovers.as_ref().map_or(&empty_handovers, |h| &h.accepted),
     })?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "usage rules of the month built"
+    );
     let usage_file = file(&tables::USAGE).expect("usage is required");
     // The small tables on a thread of their own from the start: as a rayon
     // task they waited until usage, which keeps rayon's threads busy, was done.
     let (usage, small) = std::thread::scope(|scope| {
-        let small = scope.spawn(|| -> Result<(Loaded<DataFrame>, Loaded<DataFrame>)> {
+        // (Registrations and key accounts too: only the sales need them.)
+        let small = scope.spawn(|| -> Result<_> {
             Ok((
+                load(&tables::REGISTRATIONS, &ctx)?,
+                load(&tables::KEY_ACCOUNTS, &ctx)?,
                 load(&tables::COMPLAINTS, &ctx)?.expect("complaints are required"),
                 load(&tables::DELIVERIES, &ctx)?.expect("deliveries are required"),
             ))
@@ -372,7 +377,7 @@ pub fn load(config: &Config, period: Period, policy: &Policy, rules: RulesFor) -
         (usage, small)
     });
     let usage = usage?;
-    let (complaints, deliveries) = small?;
+    let (registrations, key_accounts, complaints, deliveries) = small?;
     let mut inputs = vec![
         partners.stats,
         usage.stats,
