@@ -904,31 +904,31 @@ pub fn held(month: &Month, policy: &Policy, sales: LazyFrame, scored: LazyFrame)
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_chain_may_pass_through_partners_outside_the_registry() {
-        let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    fn date(d: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()
+    }
+
+    /// The rules of SA partners `ids` (no kinds, no terminations) under the
+    /// 2026-01 policy, with `handovers` (id, customer, from, to, effective).
+    fn rules_of(ids: &[&str], handovers: &[(&str, &str, &str, &str, &str)]) -> Rules {
+        let none = vec![None::<chrono::NaiveDate>; ids.len()];
         let partners = df!(
-            PARTNER_ID => ["A", "B"],
-            PARTNER_TYPE => ["SA", "SA"],
-            TERMINATED_ON => [None::<chrono::NaiveDate>, None],
-            BUSINESS_STOP_ON => [None::<chrono::NaiveDate>, None],
-            SA_KIND => ["", ""],
+            PARTNER_ID => ids,
+            PARTNER_TYPE => vec!["SA"; ids.len()],
+            TERMINATED_ON => none.clone(),
+            BUSINESS_STOP_ON => none,
+            SA_KIND => vec![""; ids.len()],
         )
         .unwrap();
-        // Q and R are in no registry: X goes A→Q→B; Y stops at Q; Z goes to
-        // Q, and its next step starts from R, another partner.
+        let column = |at: usize| -> Vec<&str> {
+            handovers.iter().map(|h| [h.0, h.1, h.2, h.3][at]).collect()
+        };
         let handovers = df!(
-            HANDOVER_ID => ["h1", "h2", "h3", "h4", "h5"],
-            CUSTOMER_ID => ["X", "X", "Y", "Z", "Z"],
-            FROM_PARTNER => ["A", "Q", "A", "A", "R"],
-            TO_PARTNER => ["Q", "B", "Q", "Q", "B"],
-            EFFECTIVE_ON => [
-                date("2027-01-01"),
-                date("2027-01-02"),
-                date("2027-01-01"),
-                date("2027-01-01"),
-                date("2027-01-02"),
-            ],
+            HANDOVER_ID => column(0),
+            CUSTOMER_ID => column(1),
+            FROM_PARTNER => column(2),
+            TO_PARTNER => column(3),
+            EFFECTIVE_ON => handovers.iter().map(|h| date(h.4)).collect::<Vec<_>>(),
         )
         .unwrap();
         let policy = Policy::parse(include_str!("../../pipelines/policies/2026-01.toml")).unwrap();
@@ -936,7 +936,25 @@ mod tests {
             partners: &partners,
             handovers: &handovers,
         };
-        let rules = Rules::new(&registry, &policy).unwrap().unwrap();
+        Rules::new(&registry, &policy)
+            .unwrap()
+            .expect("handovers apply")
+    }
+
+    #[test]
+    fn a_chain_may_pass_through_partners_outside_the_registry() {
+        // Q and R are in no registry: X goes A→Q→B; Y stops at Q; Z goes to
+        // Q, and its next step starts from R, another partner.
+        let rules = rules_of(
+            &["A", "B"],
+            &[
+                ("h1", "X", "A", "Q", "2027-01-01"),
+                ("h2", "X", "Q", "B", "2027-01-02"),
+                ("h3", "Y", "A", "Q", "2027-01-01"),
+                ("h4", "Z", "A", "Q", "2027-01-01"),
+                ("h5", "Z", "R", "B", "2027-01-02"),
+            ],
+        );
         let rows = df!(
             PARTNER_ID => ["A", "A", "A", "A"],
             CUSTOMER_ID => ["X", "X", "Y", "Z"],
@@ -964,31 +982,9 @@ mod tests {
 
     #[test]
     fn long_customer_ids_are_picked_by_their_text() {
-        let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
-        let partners = df!(
-            PARTNER_ID => ["A", "B"],
-            PARTNER_TYPE => ["SA", "SA"],
-            TERMINATED_ON => [None::<chrono::NaiveDate>, None],
-            BUSINESS_STOP_ON => [None::<chrono::NaiveDate>, None],
-            SA_KIND => ["", ""],
-        )
-        .unwrap();
         // 20 bytes: the lane keys it by a number, not by its text.
         let long = "K".repeat(20);
-        let handovers = df!(
-            HANDOVER_ID => ["h1"],
-            CUSTOMER_ID => [long.as_str()],
-            FROM_PARTNER => ["A"],
-            TO_PARTNER => ["B"],
-            EFFECTIVE_ON => [date("2027-01-01")],
-        )
-        .unwrap();
-        let policy = Policy::parse(include_str!("../../pipelines/policies/2026-01.toml")).unwrap();
-        let registry = Registry {
-            partners: &partners,
-            handovers: &handovers,
-        };
-        let rules = Rules::new(&registry, &policy).unwrap().unwrap();
+        let rules = rules_of(&["A", "B"], &[("h1", &long, "A", "B", "2027-01-01")]);
         let padded = format!(" {long} ");
         let rows = df!(
             PARTNER_ID => ["A", "A", "B", "A"],
@@ -1014,40 +1010,17 @@ mod tests {
 
     #[test]
     fn a_customer_s_k_th_handover_is_step_k_whatever_lies_between() {
-        let date = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
-        let partners = df!(
-            PARTNER_ID => ["A", "B", "C"],
-            PARTNER_TYPE => ["SA", "SA", "SA"],
-            TERMINATED_ON => [None::<chrono::NaiveDate>, None, None],
-            BUSINESS_STOP_ON => [None::<chrono::NaiveDate>, None, None],
-            SA_KIND => ["", "", ""],
-        )
-        .unwrap();
         // X moves three times; Y and Z once, on dates in between X's.
-        let handovers = df!(
-            HANDOVER_ID => ["h1", "h2", "h3", "h4", "h5"],
-            CUSTOMER_ID => ["X", "Y", "X", "Z", "X"],
-            FROM_PARTNER => ["A", "A", "B", "A", "C"],
-            TO_PARTNER => ["B", "B", "C", "C", "A"],
-            EFFECTIVE_ON => [
-                date("2027-01-01"),
-                date("2027-01-02"),
-                date("2027-01-03"),
-                date("2027-01-04"),
-                date("2027-01-05"),
+        let rules = rules_of(
+            &["A", "B", "C"],
+            &[
+                ("h1", "X", "A", "B", "2027-01-01"),
+                ("h2", "Y", "A", "B", "2027-01-02"),
+                ("h3", "X", "B", "C", "2027-01-03"),
+                ("h4", "Z", "A", "C", "2027-01-04"),
+                ("h5", "X", "C", "A", "2027-01-05"),
             ],
-        )
-        .unwrap();
-        let policy = Policy::parse(include_str!("../../pipelines/policies/2026-01.toml")).unwrap();
-        let rules = Rules::new(
-            &Registry {
-                partners: &partners,
-                handovers: &handovers,
-            },
-            &policy,
-        )
-        .unwrap()
-        .expect("handovers apply");
+        );
         // X's chain is its three moves in order, not one per row in between
         // (partners by registry position: A 0, B 1, C 2).
         let chain = |c: &str| -> Vec<(u32, u32)> {
