@@ -13,7 +13,10 @@
 #   BENCH_SPREAD=0 leaves out the months whose customers buy from any partner
 #   (generate --customer-spread any --customers 10000000: nearly every row its
 #   own (partner, customer) pair), also at the largest size (and at 100M rows
-#   with BENCH_100M=1).
+#   with BENCH_100M=1);
+#   BENCH_LONG=0 leaves out the Parquet month of the largest size rewritten
+#   with long ids (bench/long_ids.py: 27-byte partner ids, 34-byte customer
+#   ids, written by DuckDB rather than polars).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/settle-target}"
@@ -43,6 +46,9 @@ largest=$(printf '%s\n' $SIZES | awk '$1 < 100000000' | sort -g | tail -1)
 if [ "${BENCH_V2:-1}" = 1 ]; then
   for format in $FORMATS; do cases+=("$largest $format v2"); done
 fi
+if [ "${BENCH_LONG:-1}" = 1 ] && [[ " $FORMATS " == *" parquet "* ]]; then
+  cases+=("$largest parquet long")
+fi
 if [ "${BENCH_SPREAD:-1}" = 1 ]; then
   for format in $FORMATS; do cases+=("$largest $format any"); done
   # The spread shape at 100M rows too (Parquet), when that size is asked for.
@@ -59,7 +65,14 @@ for case in "${cases[@]}"; do
     else
       period=$PERIOD; extra=(); root="$BENCH_DIR/$format-$size"
     fi
-    if [ ! -d "$root/$period" ]; then
+    if [ "$inputs" = long ]; then
+      root="$BENCH_DIR/$format-$size-long"
+      source_root="$BENCH_DIR/$format-$size"
+      if [ ! -d "$source_root/$period" ]; then
+        "$settle" generate --period "$period" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format "$format" --out "$source_root"
+      fi
+      [ -d "$root/$period" ] || python3 bench/long_ids.py "$source_root/$period" "$root/$period"
+    elif [ ! -d "$root/$period" ]; then
       echo "generating $size usage rows as $format ($inputs)"
       "$settle" generate --period "$period" --partners "$PARTNERS" --usage-rows "$size" --seed 1 --format "$format" --out "$root" "${extra[@]}"
     fi

@@ -57,8 +57,15 @@ impl Rows {
 /// second memory access; longer ones are compared by hash, then bytes.
 struct TextTable {
     table: HashTable<(u128, u32)>,
-    long: Vec<Box<[u8]>>,
+    /// The long texts, each as its length (4 bytes) then its bytes, one
+    /// after the other: a key holds its text's offset, so a lookup reads
+    /// one place, not a pointer and then a box.
+    long: Vec<u8>,
 }
+
+/// Bits of a long key that hold its text's offset in [`TextTable::long`]
+/// (between the top byte and the 64-bit hash).
+const OFFSET_BITS: u32 = 56;
 
 /// The top byte of a long text's key (an inline key's top byte is its
 /// length, at most 15).
@@ -135,12 +142,17 @@ impl TextTable {
         match key {
             Some(key) => self.table.find(hash, |e| e.0 == key),
             None => self.table.find(hash, |e| {
-                e.0 & LONG == LONG
-                    && e.0 as u64 == hash
-                    && *self.long[(e.0 >> 64) as u32 as usize] == *text
+                e.0 & LONG == LONG && e.0 as u64 == hash && self.long_text(e.0) == text
             }),
         }
         .map(|e| e.1)
+    }
+
+    /// The text of a long key.
+    fn long_text(&self, key: u128) -> &[u8] {
+        let at = ((key >> 64) & ((1 << OFFSET_BITS) - 1)) as usize;
+        let len = u32::from_le_bytes(self.long[at..at + 4].try_into().expect("4 bytes"));
+        &self.long[at + 4..at + 4 + len as usize]
     }
 
     /// Adds a text that [`TextTable::get`] did not find.
@@ -153,8 +165,11 @@ impl TextTable {
         value: u32,
     ) {
         let key = key.unwrap_or_else(|| {
-            self.long.push(text.into());
-            LONG | ((self.long.len() as u128 - 1) << 64) | u128::from(hash)
+            let at = self.long.len() as u128;
+            self.long
+                .extend_from_slice(&(text.len() as u32).to_le_bytes());
+            self.long.extend_from_slice(text);
+            LONG | at << 64 | u128::from(hash)
         });
         self.table.insert_unique(hash, (key, value), |e| {
             if e.0 & LONG == LONG {
