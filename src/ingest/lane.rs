@@ -63,9 +63,29 @@ struct TextTable {
     long: Vec<u8>,
 }
 
-/// Bits of a long key that hold its text's offset in [`TextTable::long`]
-/// (between the top byte and the 64-bit hash).
+/// Bits of a long key that hold its text's offset in its table's buffer of
+/// long texts (between the top byte and the 64-bit hash).
 const OFFSET_BITS: u32 = 56;
+
+/// Appends a long text (its length, then its bytes) to `long`; its key.
+fn push_long(long: &mut Vec<u8>, text: &[u8], hash: u64) -> u128 {
+    let at = long.len() as u128;
+    long.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    long.extend_from_slice(text);
+    LONG | at << 64 | u128::from(hash)
+}
+
+/// Where a long key's text starts in its buffer.
+fn long_offset(key: u128) -> usize {
+    ((key >> 64) & ((1 << OFFSET_BITS) - 1)) as usize
+}
+
+/// The text of a long key, from its table's buffer of long texts.
+fn long_text(long: &[u8], key: u128) -> &[u8] {
+    let at = long_offset(key);
+    let len = u32::from_le_bytes(long[at..at + 4].try_into().expect("4 bytes"));
+    &long[at + 4..at + 4 + len as usize]
+}
 
 /// The top byte of a long text's key (an inline key's top byte is its
 /// length, at most 15).
@@ -142,17 +162,10 @@ impl TextTable {
         match key {
             Some(key) => self.table.find(hash, |e| e.0 == key),
             None => self.table.find(hash, |e| {
-                e.0 & LONG == LONG && e.0 as u64 == hash && self.long_text(e.0) == text
+                e.0 & LONG == LONG && e.0 as u64 == hash && long_text(&self.long, e.0) == text
             }),
         }
         .map(|e| e.1)
-    }
-
-    /// The text of a long key.
-    fn long_text(&self, key: u128) -> &[u8] {
-        let at = ((key >> 64) & ((1 << OFFSET_BITS) - 1)) as usize;
-        let len = u32::from_le_bytes(self.long[at..at + 4].try_into().expect("4 bytes"));
-        &self.long[at + 4..at + 4 + len as usize]
     }
 
     /// Adds a text that [`TextTable::get`] did not find.
@@ -164,13 +177,7 @@ impl TextTable {
         hash: u64,
         value: u32,
     ) {
-        let key = key.unwrap_or_else(|| {
-            let at = self.long.len() as u128;
-            self.long
-                .extend_from_slice(&(text.len() as u32).to_le_bytes());
-            self.long.extend_from_slice(text);
-            LONG | at << 64 | u128::from(hash)
-        });
+        let key = key.unwrap_or_else(|| push_long(&mut self.long, text, hash));
         self.table.insert_unique(hash, (key, value), |e| {
             if e.0 & LONG == LONG {
                 e.0 as u64
@@ -192,6 +199,9 @@ pub struct Customers {
     parts: Vec<(TextTable, u32)>,
     state: FixedState,
 }
+
+/// How many rows ahead interning asks for a customer's text.
+const AHEAD_TEXTS: usize = 8;
 
 /// Partitions of the customer tables (a customer's number keeps its
 /// partition in the low bits).
@@ -267,9 +277,15 @@ impl Customers {
             .par_iter_mut()
             .enumerate()
             .map(|(p, (table, count))| {
-                order[starts[p]..starts[p + 1]]
-                    .iter()
-                    .map(|&i| {
+                let rows = &order[starts[p]..starts[p + 1]];
+                (0..rows.len())
+                    .map(|j| {
+                        // A partition's rows are scattered over the batch:
+                        // ask for a later row's text before it is compared.
+                        if let Some(&ahead) = rows.get(j + AHEAD_TEXTS) {
+                            super::sums::prefetch(customers[ahead as usize].as_ptr());
+                        }
+                        let i = rows[j];
                         let (text, (key, hash)) =
                             (customers[i as usize].as_bytes(), keys[i as usize]);
                         let id = table.get(text, key, hash).unwrap_or_else(|| {
@@ -313,10 +329,8 @@ impl Customers {
 
 /// Partner ids to their registry positions, compared as texts.
 struct Positions {
-    /// Every id (the long ones are looked up here).
-    table: TextTable,
-    /// The short ids again, in a table [`Positions::get_all`] can prefetch.
-    short: ShortTable,
+    /// Every id, in a table [`Positions::get_all`] can prefetch.
+    table: IdTable,
     state: FixedState,
     /// The inline keys, in position order, when there are few and all are
     /// short (a catalog): a scan of a few keys beats hashing.
@@ -330,28 +344,28 @@ const FEW: usize = 16;
 /// up: a registry is larger than the cache, so each lookup waits on memory.
 const CHUNK: usize = 32;
 
+/// A value on its way through [`Positions::get_all`]: its text (for a long
+/// one), its inline key if it has one, and its hash.
+type Pending<'a> = (&'a [u8], Option<u128>, u64);
+
 impl Positions {
     fn new(ids: impl Iterator<Item = String>) -> Positions {
         let state = FixedState::with_seed(SEED);
-        let mut table = TextTable::new();
+        let ids: Vec<String> = ids.collect();
+        let mut table = IdTable::with_room(ids.len());
         let mut short = Vec::new();
-        for (at, id) in ids.enumerate() {
+        let mut all_short = true;
+        for (at, id) in ids.iter().enumerate() {
             let (key, hash) = key_of(&state, id.as_bytes());
             // Accepted partner ids are unique; were one not, its first
             // position would stand, as a join picks one.
-            if table.get(id.as_bytes(), key, hash).is_none() {
-                table.insert(&state, id.as_bytes(), key, hash, at as u32);
-                short.extend(key.map(|key| (key, hash, at as u32)));
+            if table.insert(id.as_bytes(), key, hash, at as u32) {
+                all_short &= key.is_some();
+                short.extend(key);
             }
         }
-        let few = (short.len() <= FEW && short.len() == table.table.len())
-            .then(|| short.iter().map(|&(key, ..)| key).collect());
-        Positions {
-            table,
-            short: ShortTable::new(&short),
-            state,
-            few,
-        }
+        let few = (all_short && short.len() <= FEW).then_some(short);
+        Positions { table, state, few }
     }
 
     /// The position of every value; `None` as soon as one is not an id.
@@ -361,21 +375,28 @@ impl Positions {
         mut values: impl Iterator<Item = Value<'a>>,
     ) -> Option<Vec<u32>> {
         let mut out = Vec::with_capacity(n);
-        let mut chunk = [(Value::Key(0), 0u64); CHUNK];
+        if self.few.is_some() {
+            values.try_for_each(|value| {
+                out.push(self.get(value)?);
+                Some(())
+            })?;
+            return Some(out);
+        }
+        let mut chunk: [Pending; CHUNK] = [(&[], None, 0); CHUNK];
         let mut filled = 0;
         // Driven from inside (`try_for_each`): the values come chunk by
         // chunk of a column, and stepping such an iterator from outside
         // costs a check of where it is on every value.
         values.try_for_each(|value| {
-            let hash = match value {
-                Value::Key(key) if self.few.is_none() => {
-                    let hash = self.state.hash_one(key);
-                    self.short.prefetch(hash);
-                    hash
+            let pending = match value {
+                Value::Key(key) => (&[][..], Some(key), self.state.hash_one(key)),
+                Value::Text(text) => {
+                    let (key, hash) = key_of(&self.state, text.as_bytes());
+                    (text.as_bytes(), key, hash)
                 }
-                _ => 0,
             };
-            chunk[filled] = (value, hash);
+            self.table.prefetch(pending.2);
+            chunk[filled] = pending;
             filled += 1;
             if filled == CHUNK {
                 self.resolve(&chunk, &mut out)?;
@@ -387,79 +408,104 @@ impl Positions {
         Some(out)
     }
 
-    fn resolve(&self, chunk: &[(Value, u64)], out: &mut Vec<u32>) -> Option<()> {
-        for &(value, hash) in chunk {
-            out.push(match value {
-                Value::Key(key) if self.few.is_none() => self.short.get(key, hash)?,
-                value => self.get(value)?,
-            });
+    /// Looks a chunk up: first asking for the texts of the long ids its
+    /// slots (asked for earlier) point to, then comparing.
+    fn resolve(&self, chunk: &[Pending], out: &mut Vec<u32>) -> Option<()> {
+        for &(_, key, hash) in chunk {
+            if key.is_none() {
+                self.table.prefetch_text(hash);
+            }
+        }
+        for &(text, key, hash) in chunk {
+            out.push(self.table.find(text, key, hash)?);
         }
         Some(())
     }
 
     fn get(&self, id: Value) -> Option<u32> {
-        let text = match id {
-            Value::Key(key) => return self.get_key(key),
-            Value::Text(text) => text.as_bytes(),
+        let (text, key, hash) = match id {
+            Value::Key(key) => (&[][..], Some(key), None),
+            Value::Text(text) => {
+                let (key, hash) = key_of(&self.state, text.as_bytes());
+                (text.as_bytes(), key, Some(hash))
+            }
         };
-        match key_of(&self.state, text) {
-            (Some(key), _) => self.get_key(key),
-            (None, hash) => self.table.get(text, None, hash),
-        }
-    }
-
-    fn get_key(&self, key: u128) -> Option<u32> {
-        match &self.few {
-            Some(few) => few.iter().position(|&k| k == key).map(|at| at as u32),
-            None => self.short.get(key, self.state.hash_one(key)),
+        match (&self.few, key) {
+            (Some(few), Some(key)) => few.iter().position(|&k| k == key).map(|at| at as u32),
+            (Some(_), None) => None,
+            (None, key) => {
+                let hash = hash.unwrap_or_else(|| self.state.hash_one(key));
+                self.table.find(text, key, hash)
+            }
         }
     }
 }
 
-/// Inline keys to numbers, by open addressing in two flat arrays, so a
-/// lookup's slot can be prefetched. Key 0 (the empty text) marks a free
-/// slot and is never found.
-struct ShortTable {
+/// Ids to numbers by open addressing in two flat arrays, so a lookup's
+/// slot can be prefetched. A short id's key is its inline key; a long one's
+/// is [`LONG`], its text's offset in `long` and its hash, and its text is
+/// compared. Key 0 (the empty text) marks a free slot and is never found.
+struct IdTable {
     keys: Vec<u128>,
     values: Vec<u32>,
     mask: usize,
+    long: Vec<u8>,
 }
 
-impl ShortTable {
-    /// A table of (key, hash, value) entries with distinct keys.
-    fn new(entries: &[(u128, u64, u32)]) -> ShortTable {
-        let slots = (2 * entries.len()).next_power_of_two().max(16);
-        let mut table = ShortTable {
+impl IdTable {
+    /// A table with room for `n` ids.
+    fn with_room(n: usize) -> IdTable {
+        let slots = (2 * n).next_power_of_two().max(16);
+        IdTable {
             keys: vec![0; slots],
             values: vec![0; slots],
             mask: slots - 1,
-        };
-        for &(key, hash, value) in entries {
-            let mut at = hash as usize & table.mask;
-            while table.keys[at] != 0 {
-                at = (at + 1) & table.mask;
-            }
-            table.keys[at] = key;
-            table.values[at] = value;
+            long: Vec::new(),
         }
-        table
+    }
+
+    /// Adds an id unless it is there; whether it was added.
+    fn insert(&mut self, text: &[u8], key: Option<u128>, hash: u64, value: u32) -> bool {
+        if self.find(text, key, hash).is_some() {
+            return false;
+        }
+        let key = key.unwrap_or_else(|| push_long(&mut self.long, text, hash));
+        let mut at = hash as usize & self.mask;
+        while self.keys[at] != 0 {
+            at = (at + 1) & self.mask;
+        }
+        self.keys[at] = key;
+        self.values[at] = value;
+        true
     }
 
     fn prefetch(&self, hash: u64) {
         super::sums::prefetch(self.keys.as_ptr().wrapping_add(hash as usize & self.mask));
     }
 
-    fn get(&self, key: u128, hash: u64) -> Option<u32> {
-        if key == 0 {
-            return None;
+    /// Asks for the text of the long id in `hash`'s first slot.
+    fn prefetch_text(&self, hash: u64) {
+        let key = self.keys[hash as usize & self.mask];
+        if key & LONG == LONG {
+            super::sums::prefetch(self.long.as_ptr().wrapping_add(long_offset(key)));
         }
+    }
+
+    fn find(&self, text: &[u8], key: Option<u128>, hash: u64) -> Option<u32> {
         let mut at = hash as usize & self.mask;
         loop {
-            match self.keys[at] {
-                k if k == key => return Some(self.values[at]),
-                0 => return None,
-                _ => at = (at + 1) & self.mask,
+            let k = self.keys[at];
+            if k == 0 {
+                return None;
             }
+            let found = match key {
+                Some(key) => k == key,
+                None => k & LONG == LONG && k as u64 == hash && long_text(&self.long, k) == text,
+            };
+            if found {
+                return Some(self.values[at]);
+            }
+            at = (at + 1) & self.mask;
         }
     }
 }
