@@ -283,7 +283,7 @@ impl Customers {
                         // A partition's rows are scattered over the batch:
                         // ask for a later row's text before it is compared.
                         if let Some(&ahead) = rows.get(j + AHEAD_TEXTS) {
-                            super::sums::prefetch(customers[ahead as usize].as_ptr());
+                            super::prefetch::prefetch(customers[ahead as usize].as_ptr());
                         }
                         let i = rows[j];
                         let (text, (key, hash)) =
@@ -349,9 +349,8 @@ const CHUNK: usize = 32;
 type Pending<'a> = (&'a [u8], Option<u128>, u64);
 
 impl Positions {
-    fn new(ids: impl Iterator<Item = String>) -> Positions {
+    fn new(ids: Vec<String>) -> Positions {
         let state = FixedState::with_seed(SEED);
-        let ids: Vec<String> = ids.collect();
         let mut table = IdTable::with_room(ids.len());
         let mut short = Vec::new();
         let mut all_short = true;
@@ -480,14 +479,14 @@ impl IdTable {
     }
 
     fn prefetch(&self, hash: u64) {
-        super::sums::prefetch(self.keys.as_ptr().wrapping_add(hash as usize & self.mask));
+        super::prefetch::prefetch(self.keys.as_ptr().wrapping_add(hash as usize & self.mask));
     }
 
     /// Asks for the text of the long id in `hash`'s first slot.
     fn prefetch_text(&self, hash: u64) {
         let key = self.keys[hash as usize & self.mask];
         if key & LONG == LONG {
-            super::sums::prefetch(self.long.as_ptr().wrapping_add(long_offset(key)));
+            super::prefetch::prefetch(self.long.as_ptr().wrapping_add(long_offset(key)));
         }
     }
 
@@ -585,8 +584,8 @@ impl Lane {
                 u16::MAX
             )));
         }
-        let partners = Positions::new(owned(partner_ids)?.into_iter());
-        let products = Positions::new(owned(catalog)?.into_iter());
+        let partners = Positions::new(owned(partner_ids)?);
+        let products = Positions::new(owned(catalog)?);
         let start = period.start();
         let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
         Ok(Lane {
@@ -1012,7 +1011,7 @@ mod tests {
         let mut ids: Vec<String> = (0..40).map(|i| format!("P{i}")).collect();
         ids.push(long.clone());
         ids.push("P3".into());
-        let p = Positions::new(ids.into_iter());
+        let p = Positions::new(ids);
         assert!(p.few.is_none(), "41 ids are hashed, not scanned");
         let values = [
             Value::Key(key("P7")),
@@ -1041,7 +1040,7 @@ mod tests {
             );
         }
         // A catalog of few short codes is scanned.
-        let catalog = Positions::new(["VNET", "MAS"].map(String::from).into_iter());
+        let catalog = Positions::new(["VNET", "MAS"].map(String::from).to_vec());
         assert!(catalog.few.is_some());
         assert_eq!(catalog.get(Value::Key(key("MAS"))), Some(1));
         assert_eq!(catalog.get(Value::Text("VNET")), Some(0));

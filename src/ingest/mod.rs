@@ -7,6 +7,7 @@ pub mod checks;
 pub mod csv;
 pub mod ids;
 pub mod lane;
+mod prefetch;
 pub mod read;
 pub mod sums;
 pub mod tables;

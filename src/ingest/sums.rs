@@ -9,6 +9,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::lane::Rows;
+use super::prefetch::prefetch;
 use super::{HOLD, UsageTotals};
 use crate::columns::{AMOUNT, PARTNER_ID, PRODUCT_CODE};
 use crate::error::{Error, Result};
@@ -31,19 +32,6 @@ pub struct Sums {
 
 /// How many rows ahead [`Sums::add`] asks for the memory a row will touch.
 const AHEAD: usize = 16;
-
-/// Asks the processor to bring the cache line at `p` closer; a hint only:
-/// it never faults, whatever the address.
-#[inline(always)]
-pub(super) fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch reads nothing architecturally and cannot fault.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
 
 /// Slots of the dense sums of paid rows: beyond this a registry × catalog
 /// would waste memory, and a hash map is used.
@@ -185,8 +173,8 @@ impl Sums {
                 prefetch(list.as_ptr().wrapping_add(list.len()));
                 self.amounts.prefetch_block(key(i + AHEAD / 2));
             }
-            let (partner, hold) = (rows.partner[i], holds.map_or(PAID_CODE, |h| h[i]));
-            let key = key(i);
+            let (partner, key) = (rows.partner[i], key(i));
+            let hold = key as u8;
             self.amounts.add(key, rows.amount[i]);
             let list = &mut self.customers[partner as usize];
             list.push(rows.customer[i] | u128::from(hold != PAID_CODE));
